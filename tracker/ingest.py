@@ -1,0 +1,232 @@
+"""The nightly job: every feed fetched, new articles fetched, statements extracted, scored, stored.
+
+Per-feed errors are values (FeedOutcome): one bad feed never stops the others.
+A feed's ETag is stored only after all of its entries are, so a crash mid-feed
+never hides entries behind a later 304.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from .errors import FeedParseError, FetchError
+from .extract import Extractor, load_extractor
+from .feedlist import load_feedlist
+from .fetch import FEED_ACCEPT, Fetcher
+from .models import Article, ArticleInput, Entry, FeedOutcome, FeedState, RunSummary, ScoredStatement, iso_utc, utc_now
+from .options import Options
+from .pages import main_text
+from .parse import parse_feed
+from .score import Scorer, load_scorer
+from .store import KnownEntry, RunLock, Store
+
+log = logging.getLogger(__name__)
+
+FeedCallback = Callable[[str], None]
+OutcomeCallback = Callable[[FeedOutcome], None]
+
+
+@dataclass
+class Progress:
+    """Hooks a front end (progress bar, log lines) can attach to a run."""
+
+    feeds_total: Callable[[int], None] = lambda n: None
+    feed_started: FeedCallback = lambda name: None
+    feed_done: OutcomeCallback = lambda outcome: None
+
+
+def _chunks(items: Sequence[Entry], size: int) -> Iterator[Sequence[Entry]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def needs_work(entry: Entry, known: KnownEntry | None, max_page_attempts: int = 3) -> bool:
+    """New entries, edited entries, and pages that failed and deserve another try."""
+    if known is None or known.entry_hash != entry.content_hash:
+        return True
+    return known.page_error is not None and known.page_attempts < max_page_attempts
+
+
+class FeedProcessor:
+    """Processes one feed at a time with shared fetcher, extractor, scorer and store."""
+
+    def __init__(self, options: Options, store: Store, fetcher: Fetcher, extractor: Extractor, scorer: Scorer):
+        self.options = options
+        self.store = store
+        self.fetcher = fetcher
+        self.extractor = extractor
+        self.scorer = scorer
+        self._pool = ThreadPoolExecutor(max_workers=max(1, options.page_workers), thread_name_prefix="page")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def process(self, feed: FeedState) -> FeedOutcome:
+        started = time.monotonic()
+        outcome = self._process(feed)
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    def _process(self, feed: FeedState) -> FeedOutcome:
+        if feed.disabled:
+            return FeedOutcome(feed.name, "disabled", error=f"disabled: {feed.disabled_reason}")
+        try:
+            fetched = self.fetcher.get(
+                feed.url,
+                max_bytes=self.options.max_feed_bytes,
+                accept=FEED_ACCEPT,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+            )
+        except FetchError as e:
+            gone = e.status == 410
+            error = f"{e} - feed disabled (410 Gone); edit its URL in feeds.yaml to re-enable" if gone else str(e)
+            self.store.record_feed_failure(feed, error, e.status, disable=gone)
+            return FeedOutcome(feed.name, "failed", error=error, http_status=e.status)
+        if fetched.not_modified:
+            self.store.record_feed_success(feed, fetched)
+            return FeedOutcome(feed.name, "not_modified", http_status=304)
+        try:
+            parsed = parse_feed(fetched, self.options.max_entries_per_feed)
+        except FeedParseError as e:
+            self.store.record_feed_failure(feed, str(e), fetched.status)
+            return FeedOutcome(feed.name, "failed", error=str(e), http_status=fetched.status)
+        if parsed.warning:
+            log.warning("feed=%r warning=%r", feed.name, parsed.warning)
+
+        outcome = FeedOutcome(feed.name, "ok", http_status=fetched.status, entries=len(parsed.entries))
+        known = self.store.known_entries(feed.id)
+        seen: set[str] = set()
+        todo = []
+        for entry in parsed.entries:
+            if entry.key not in seen and needs_work(entry, known.get(entry.key)):
+                todo.append(entry)
+            seen.add(entry.key)
+        for chunk in _chunks(todo, self.options.batch_size):
+            articles = list(self._pool.map(lambda e: self._article(feed, e), chunk))
+            self._annotate(feed, articles)
+            for article in articles:
+                is_new, statements = self.store.save_article(article, extractor=self.extractor.name)
+                outcome.new_articles += is_new
+                outcome.updated_articles += not is_new
+                outcome.new_statements += statements
+                outcome.page_errors += article.page_error is not None
+        self.store.record_feed_success(feed, fetched)
+        return outcome
+
+    def _article(self, feed: FeedState, entry: Entry) -> Article:
+        """Fetch the page of an entry; fall back to the entry's summary when that fails."""
+        text: str | None = None
+        page_error: str | None = None
+        if entry.link:
+            try:
+                page = self.fetcher.get(entry.link, max_bytes=self.options.max_page_bytes)
+                text = main_text(page.body, url=page.url, title=entry.title)
+                if text is None:
+                    page_error = "no main text found on the page"
+            except FetchError as e:
+                page_error = str(e)
+        else:
+            page_error = "entry has no link"
+        return Article(
+            feed_id=feed.id,
+            key=entry.key,
+            title=entry.title,
+            url=entry.link,
+            published=iso_utc(entry.published or utc_now()),
+            summary=entry.summary,
+            text=text if text is not None else entry.summary,
+            text_source="page" if text is not None else "summary",
+            entry_hash=entry.content_hash,
+            author=entry.author,
+            page_error=page_error,
+        )
+
+    def _annotate(self, feed: FeedState, articles: list[Article]) -> None:
+        """Extract statements from a batch of articles and score them all in one batch."""
+        inputs = [
+            ArticleInput(
+                text=a.text,
+                id=a.key,
+                title=a.title,
+                published=a.published,
+                url=a.url,
+                feed_kind=feed.kind,
+                author=a.author,
+            )
+            for a in articles
+        ]
+        per_article = self.extractor.extract(inputs)
+        texts = [statement.text for statements in per_article for statement in statements]
+        scores = iter(self.scorer.score(texts)) if texts else iter(())
+        for article, statements in zip(articles, per_article, strict=True):
+            article.statements = [ScoredStatement(statement, next(scores)) for statement in statements]
+
+
+def ingest(
+    options: Options,
+    *,
+    progress: Progress | None = None,
+    extractor: Extractor | None = None,
+    scorer: Scorer | None = None,
+) -> RunSummary:
+    """Run the nightly job once over options.feeds into options.db.
+
+    Raises ConfigError for a bad feeds.yaml, StoreError / LockedError when the
+    database cannot be used; every per-feed problem ends up in the summary instead.
+    """
+    progress = progress or Progress()
+    specs = load_feedlist(options.feeds)
+    started = time.monotonic()
+    lock = RunLock(options.db)
+    with lock.held(), Store.open(options.db) as store:
+        feeds = store.sync_feeds(specs)
+        run_id = store.start_run()
+        summary = RunSummary(run_id=run_id)
+        log.info("run=%d started feeds=%d db=%s", run_id, len(feeds), options.db)
+        progress.feeds_total(len(feeds))
+        extractor = extractor or load_extractor()
+        scorer = scorer or load_scorer()
+        with Fetcher(options) as fetcher:
+            processor = FeedProcessor(options, store, fetcher, extractor, scorer)
+            try:
+                for feed in feeds:
+                    progress.feed_started(feed.name)
+                    try:
+                        outcome = processor.process(feed)
+                    except Exception as e:  # a bug or a hostile input must cost one feed, not the run
+                        log.exception("feed=%r internal error", feed.name)
+                        outcome = FeedOutcome(feed.name, "failed", error=f"internal error: {type(e).__name__}: {e}")
+                        store.record_feed_failure(feed, outcome.error or "", None)
+                    store.record_feed_outcome(run_id, feed.id, outcome)
+                    summary.outcomes.append(outcome)
+                    _log_outcome(outcome)
+                    progress.feed_done(outcome)
+            finally:
+                processor.close()
+        summary.seconds = time.monotonic() - started
+        store.finish_run(summary)
+        log.info("run=%d finished %s", run_id, summary.line())
+    return summary
+
+
+def _log_outcome(outcome: FeedOutcome) -> None:
+    level = logging.WARNING if outcome.status == "failed" else logging.INFO
+    log.log(
+        level,
+        "feed=%r status=%s http=%s entries=%d new=%d updated=%d statements=%d page_errors=%d seconds=%.2f%s",
+        outcome.feed,
+        outcome.status,
+        outcome.http_status,
+        outcome.entries,
+        outcome.new_articles,
+        outcome.updated_articles,
+        outcome.new_statements,
+        outcome.page_errors,
+        outcome.seconds,
+        f" error={outcome.error!r}" if outcome.error else "",
+    )

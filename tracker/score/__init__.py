@@ -1,0 +1,32 @@
+"""The scoring seam: statement texts in, escalation scores out (LABELS.md).
+
+Ingest and `tracker score` call `load_scorer()` and then `.score(texts)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from ..models import LABELS, Score
+
+
+class Scorer(Protocol):
+    """Scores a batch of statement texts, one Score per text, in order."""
+
+    name: str
+    version: str
+
+    def score(self, texts: Sequence[str]) -> list[Score]: ...
+
+
+def escalation(probs: Mapping[str, float]) -> float:
+    """LABELS.md: (0*p0 + 1*p1 + 2*p2 + 3*p3) / 3."""
+    return sum(level * probs[label] for level, label in enumerate(LABELS)) / 3
+
+
+def load_scorer() -> Scorer:
+    """The scorer ingest uses. PLACEHOLDER until the fine-tuned classifier (issue 4) lands."""
+    from .placeholder import PlaceholderScorer
+
+    return PlaceholderScorer()

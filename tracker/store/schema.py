@@ -1,0 +1,174 @@
+"""The schema, as an ordered list of versioned migrations.
+
+Never edit a migration that has shipped: append a new one. `PRAGMA user_version`
+holds the schema version; the `migrations` table records when each was applied.
+docs/schema.md describes the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+TIMELINE_V1 = """
+CREATE VIEW timeline AS
+SELECT
+    a.published                     AS published,
+    substr(a.published, 1, 10)      AS day,
+    st.speaker                      AS speaker,
+    st.official_id                  AS official_id,
+    st.official                     AS official,
+    st.country                      AS country,
+    st.role                         AS role,
+    st.kind                         AS kind,
+    st.text                         AS text,
+    sc.level                        AS level,
+    sc.label                        AS label,
+    sc.escalation                   AS escalation,
+    coalesce(sc.instruments, '[]')  AS instruments,
+    a.title                         AS title,
+    a.url                           AS url,
+    f.name                          AS feed,
+    st.id                           AS statement_id,
+    a.id                            AS article_id,
+    sc.model                        AS model,
+    sc.model_version                AS model_version
+FROM statements st
+JOIN articles a ON a.id = st.article_id
+JOIN feeds f ON f.id = a.feed_id
+LEFT JOIN scores sc ON sc.statement_id = st.id AND sc.current = 1;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "initial schema: feeds, articles, officials, statements, scores, runs, timeline",
+        """
+CREATE TABLE feeds (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL DEFAULT 'news' CHECK (kind IN ('news', 'speech')),
+    config_url TEXT NOT NULL,
+    url TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    disabled_reason TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    last_checked TEXT,
+    last_success TEXT,
+    last_status INTEGER,
+    last_error TEXT,
+    last_error_at TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    total_failures INTEGER NOT NULL DEFAULT 0,
+    next_check TEXT,
+    created TEXT NOT NULL
+);
+
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id),
+    key TEXT NOT NULL,
+    url TEXT,
+    title TEXT NOT NULL,
+    author TEXT,
+    published TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    text_source TEXT NOT NULL CHECK (text_source IN ('page', 'summary')),
+    page_error TEXT,
+    page_attempts INTEGER NOT NULL DEFAULT 1,
+    entry_hash TEXT NOT NULL,
+    extractor TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    UNIQUE (feed_id, key)
+);
+CREATE INDEX articles_published ON articles (published);
+
+CREATE TABLE officials (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    role TEXT,
+    organisation TEXT,
+    country TEXT,
+    tenure_start TEXT,
+    tenure_end TEXT
+);
+
+CREATE TABLE statements (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    speaker TEXT NOT NULL,
+    official_id TEXT,
+    official INTEGER NOT NULL DEFAULT 0 CHECK (official IN (0, 1)),
+    role TEXT,
+    country TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('direct', 'reported', 'speech')),
+    text TEXT NOT NULL,
+    span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL
+);
+CREATE INDEX statements_article ON statements (article_id);
+CREATE INDEX statements_official ON statements (official_id);
+
+CREATE TABLE scores (
+    id INTEGER PRIMARY KEY,
+    statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 3),
+    label TEXT NOT NULL CHECK (label IN ('deescalate', 'neutral', 'pressure', 'threat')),
+    escalation REAL NOT NULL CHECK (escalation BETWEEN 0 AND 1),
+    probs TEXT NOT NULL,
+    instruments TEXT NOT NULL DEFAULT '[]',
+    scored TEXT NOT NULL,
+    current INTEGER NOT NULL DEFAULT 1 CHECK (current IN (0, 1))
+);
+CREATE UNIQUE INDEX scores_current ON scores (statement_id) WHERE current = 1;
+
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'interrupted')),
+    pid INTEGER,
+    feeds_total INTEGER NOT NULL DEFAULT 0,
+    feeds_ok INTEGER NOT NULL DEFAULT 0,
+    feeds_not_modified INTEGER NOT NULL DEFAULT 0,
+    feeds_failed INTEGER NOT NULL DEFAULT 0,
+    new_articles INTEGER NOT NULL DEFAULT 0,
+    updated_articles INTEGER NOT NULL DEFAULT 0,
+    new_statements INTEGER NOT NULL DEFAULT 0,
+    seconds REAL
+);
+
+CREATE TABLE run_feeds (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id),
+    status TEXT NOT NULL CHECK (status IN ('ok', 'not_modified', 'failed', 'disabled', 'skipped')),
+    http_status INTEGER,
+    error TEXT,
+    entries INTEGER NOT NULL DEFAULT 0,
+    new_articles INTEGER NOT NULL DEFAULT 0,
+    updated_articles INTEGER NOT NULL DEFAULT 0,
+    new_statements INTEGER NOT NULL DEFAULT 0,
+    page_errors INTEGER NOT NULL DEFAULT 0,
+    seconds REAL,
+    PRIMARY KEY (run_id, feed_id)
+);
+"""
+        + TIMELINE_V1,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
