@@ -200,7 +200,7 @@ def extract(ctx: click.Context, file: Any) -> None:
 
     options = _options(ctx)
     objects = (obj for _, obj in read_objects(file, file.name))
-    for statement in extract_objects(objects, load_extractor(), options.batch_size):
+    for statement in extract_objects(objects, load_extractor(options.officials), options.batch_size):
         click.echo(dumps(statement))
 
 
@@ -215,6 +215,44 @@ def score(ctx: click.Context, file: Any) -> None:
     objects = (obj for _, obj in read_objects(file, file.name))
     for scored in score_objects(objects, load_scorer(), options.batch_size):
         click.echo(dumps(scored))
+
+
+@cli.group(name="eval", invoke_without_command=True)
+@click.pass_context
+def eval_(ctx: click.Context) -> None:
+    """Print held-out metrics: `tracker eval extraction` for the statement extractor."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@eval_.command(name="extraction")
+@click.option(
+    "--split",
+    type=click.Choice(["test", "dev"]),
+    default="test",
+    show_default=True,
+    help="test is the held-out part; dev is for development.",
+)
+@click.option(
+    "--gold",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Gold folder (default: models/extraction/gold).",
+)
+@click.option("--verbose", is_flag=True, help="List misses, false alarms and wrong speakers.")
+@click.pass_context
+def eval_extraction(ctx: click.Context, split: str, gold: Path | None, verbose: bool) -> None:
+    """Precision, recall, F1 and speaker accuracy of the extractor on the gold articles."""
+    from .evaluate.extraction import evaluate_extraction, load_gold, report
+    from .extract import load_extractor
+    from .paths import extraction_gold_dir
+
+    options = _options(ctx)
+    articles = load_gold(gold or extraction_gold_dir(), split)
+    if not articles:
+        raise ConfigError(f"no gold articles in the {split} split")
+    scores = evaluate_extraction(load_extractor(options.officials), articles)
+    click.echo(report(scores, split, len(articles), verbose=verbose))
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .errors import FeedParseError, FetchError
 from .extract import Extractor, load_extractor
+from .extract.registry import load_registry
 from .feedlist import load_feedlist
 from .fetch import FEED_ACCEPT, Fetcher
 from .models import Article, ArticleInput, Entry, FeedOutcome, FeedState, RunSummary, ScoredStatement, iso_utc, utc_now
@@ -54,16 +55,31 @@ def needs_work(entry: Entry, known: KnownEntry | None, max_page_attempts: int = 
 class FeedProcessor:
     """Processes one feed at a time with shared fetcher, extractor, scorer and store."""
 
-    def __init__(self, options: Options, store: Store, fetcher: Fetcher, extractor: Extractor, scorer: Scorer):
+    def __init__(
+        self, options: Options, store: Store, fetcher: Fetcher, extractor: Extractor | None, scorer: Scorer | None
+    ):
         self.options = options
         self.store = store
         self.fetcher = fetcher
-        self.extractor = extractor
-        self.scorer = scorer
+        self._extractor = extractor
+        self._scorer = scorer
         self._pool = ThreadPoolExecutor(max_workers=max(1, options.page_workers), thread_name_prefix="page")
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def extractor(self) -> Extractor:
+        """Loaded on first use: a run where every feed answers 304 never loads a model."""
+        if self._extractor is None:
+            self._extractor = load_extractor(self.options.officials)
+        return self._extractor
+
+    @property
+    def scorer(self) -> Scorer:
+        if self._scorer is None:
+            self._scorer = load_scorer()
+        return self._scorer
 
     def process(self, feed: FeedState) -> FeedOutcome:
         started = time.monotonic()
@@ -189,8 +205,7 @@ def ingest(
         summary = RunSummary(run_id=run_id)
         log.info("run=%d started feeds=%d db=%s", run_id, len(feeds), options.db)
         progress.feeds_total(len(feeds))
-        extractor = extractor or load_extractor()
-        scorer = scorer or load_scorer()
+        store.sync_officials(load_registry((options.officials,) if options.officials else ()).officials.values())
         with Fetcher(options) as fetcher:
             processor = FeedProcessor(options, store, fetcher, extractor, scorer)
             try:

@@ -32,6 +32,7 @@ class Options:
     max_page_bytes: int = 5 * 1024 * 1024
     page_workers: int = 4
     # pipeline
+    officials: Path | None = None  # a user's officials file, merged over the bundled registry
     batch_size: int = 32
     max_entries_per_feed: int = 500
     # logs: None means "tracker.log beside the database"
@@ -48,7 +49,7 @@ class Options:
 
 
 def _coerce(name: str, value: Any, default: Any, source: str) -> Any:
-    if isinstance(default, Path) or name in ("log_file",):
+    if isinstance(default, Path) or name in ("log_file", "officials"):
         if not isinstance(value, str):
             raise ConfigError(f"{source}: '{name}' must be a path string")
         return Path(value)

@@ -7,6 +7,7 @@ whatever stands behind the seam only has to honour the Extractor protocol.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from ..models import ArticleInput, Statement
@@ -21,8 +22,8 @@ class Extractor(Protocol):
     def extract(self, articles: Sequence[ArticleInput]) -> list[list[Statement]]: ...
 
 
-def load_extractor() -> Extractor:
-    """The extractor ingest uses. PLACEHOLDER until the spaCy extractor (issue 3) lands."""
-    from .placeholder import PlaceholderExtractor
+def load_extractor(officials: Path | None = None) -> Extractor:
+    """The spaCy extractor, with the bundled officials registry and the user's own file, if any."""
+    from .pipeline import SpacyExtractor
 
-    return PlaceholderExtractor()
+    return SpacyExtractor(officials_files=[officials] if officials else [])

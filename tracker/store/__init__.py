@@ -14,13 +14,25 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 import sqlite_utils
 
 from ..errors import LockedError, StoreError
-from ..models import Article, FeedOutcome, FeedSpec, FeedState, FetchResult, RunSummary, iso_utc, utc_now
+from ..models import (
+    Article,
+    FeedOutcome,
+    FeedSpec,
+    FeedState,
+    FetchResult,
+    RunSummary,
+    ScoredStatement,
+    iso_utc,
+    utc_now,
+)
+from . import dedup
 from .schema import LATEST_VERSION, MIGRATIONS
 
 
@@ -211,8 +223,10 @@ class Store:
     def save_article(self, article: Article, *, extractor: str) -> tuple[bool, int]:
         """Insert or replace an article with its statements and scores, atomically.
 
-        Returns (is_new, statements written). An edited article keeps its id; its
-        old statements and scores are replaced.
+        Returns (is_new, statements new to the store). An edited article keeps its
+        id; its old statements are replaced. A statement that another report already
+        carried (same speaker, near-identical words, within a few days) becomes one
+        more source of the stored statement instead of a second statement.
         """
         now = _now()
         values = {
@@ -230,6 +244,7 @@ class Store:
             "extractor": extractor,
             "updated": now,
         }
+        new_statements = 0
         with self.db.atomic():
             existing = list(
                 self.db.query(
@@ -241,45 +256,153 @@ class Store:
                 article_id = existing[0]["id"]
                 values["page_attempts"] = existing[0]["page_attempts"] + 1
                 self.db["articles"].update(article_id, values)
-                self.db.execute("DELETE FROM statements WHERE article_id = ?", [article_id])
+                self._detach_article(article_id)
             else:
                 values["first_seen"] = now
                 article_id = self.db["articles"].insert(values).last_pk
             for scored in article.statements:
-                st, sc = scored.statement, scored.score
-                statement_id = (
-                    self.db["statements"]
-                    .insert(
-                        {
-                            "article_id": article_id,
-                            "speaker": st.speaker,
-                            "official_id": st.official_id,
-                            "official": int(st.official),
-                            "role": st.role,
-                            "country": st.country,
-                            "kind": st.kind,
-                            "text": st.text,
-                            "span_start": st.start,
-                            "span_end": st.end,
-                        }
-                    )
-                    .last_pk
-                )
-                self.db["scores"].insert(
+                st = scored.statement
+                key = dedup.speaker_key(st.official_id, st.speaker)
+                statement_id = self._same_statement(key, st.text, article.published)
+                if statement_id is None:
+                    statement_id = self._insert_statement(article_id, article.published, key, scored, now)
+                    new_statements += 1
+                self.db["statement_sources"].insert(
                     {
                         "statement_id": statement_id,
-                        "model": sc.model,
-                        "model_version": sc.model_version,
-                        "level": sc.level,
-                        "label": sc.label,
-                        "escalation": sc.escalation,
-                        "probs": json.dumps(sc.probs),
-                        "instruments": json.dumps(sc.instruments),
-                        "scored": now,
-                        "current": 1,
-                    }
+                        "article_id": article_id,
+                        "span_start": st.start,
+                        "span_end": st.end,
+                        "text": st.text,
+                    },
+                    ignore=True,
                 )
-        return not existing, len(article.statements)
+        return not existing, new_statements
+
+    def _insert_statement(self, article_id: int, published: str, key: str, scored: ScoredStatement, now: str) -> int:
+        st, sc = scored.statement, scored.score
+        statement_id = int(
+            self.db["statements"]
+            .insert(
+                {
+                    "article_id": article_id,
+                    "speaker": st.speaker,
+                    "official_id": st.official_id,
+                    "official": int(st.official),
+                    "role": st.role,
+                    "country": st.country,
+                    "kind": st.kind,
+                    "text": st.text,
+                    "span_start": st.start,
+                    "span_end": st.end,
+                    "speaker_key": key,
+                    "fingerprint": dedup.fingerprint(st.text),
+                    "published": published,
+                }
+            )
+            .last_pk
+        )
+        self.db["scores"].insert(
+            {
+                "statement_id": statement_id,
+                "model": sc.model,
+                "model_version": sc.model_version,
+                "level": sc.level,
+                "label": sc.label,
+                "escalation": sc.escalation,
+                "probs": json.dumps(sc.probs),
+                "instruments": json.dumps(sc.instruments),
+                "scored": now,
+                "current": 1,
+            }
+        )
+        return statement_id
+
+    def _same_statement(self, key: str, text: str, published: str) -> int | None:
+        """A stored statement by the same speaker with near-identical words, within the window."""
+        day = published[:10]
+        window = f"{dedup.WINDOW_DAYS} days"
+        rows = list(
+            self.db.query(
+                """SELECT id, text, fingerprint FROM statements
+                   WHERE speaker_key = ? AND published BETWEEN date(?, '-' || ?) AND date(?, '+' || ?, '+1 day')
+                   ORDER BY published""",
+                [key, day, window, day, window],
+            )
+        )
+        wanted = dedup.fingerprint(text)
+        for row in rows:
+            if row["fingerprint"] == wanted:
+                return int(row["id"])
+        for row in rows:
+            if dedup.near_identical(row["text"], text):
+                return int(row["id"])
+        return None
+
+    def _detach_article(self, article_id: int) -> None:
+        """Before an edited article is written again: drop its sources, and the statements only it carried.
+
+        A statement first seen in this article but also carried by others moves to
+        its next earliest source.
+        """
+        self.db.execute("DELETE FROM statement_sources WHERE article_id = ?", [article_id])
+        for row in list(self.db.query("SELECT id FROM statements WHERE article_id = ?", [article_id])):
+            other = list(
+                self.db.query(
+                    """SELECT ss.article_id, ss.span_start, ss.span_end, ss.text, a.published
+                       FROM statement_sources ss JOIN articles a ON a.id = ss.article_id
+                       WHERE ss.statement_id = ? ORDER BY a.published, ss.article_id LIMIT 1""",
+                    [row["id"]],
+                )
+            )
+            if other:
+                o = other[0]
+                self.db["statements"].update(
+                    row["id"],
+                    {
+                        "article_id": o["article_id"],
+                        "span_start": o["span_start"],
+                        "span_end": o["span_end"],
+                        "text": o["text"],
+                        "published": o["published"],
+                    },
+                )
+            else:
+                self.db.execute("DELETE FROM statements WHERE id = ?", [row["id"]])
+
+    def sync_officials(self, officials: Iterable[Any]) -> int:
+        """Mirror the officials registry into the `officials` table (the latest role in the flat columns)."""
+        count = 0
+        with self.db.atomic():
+            for official in officials:
+                roles = sorted(official.roles, key=lambda r: r.start or date.min)
+                latest = roles[-1] if roles else None
+                self.db["officials"].upsert(
+                    {
+                        "id": official.id,
+                        "name": official.name,
+                        "aliases": json.dumps(list(official.aliases)),
+                        "role": latest.role if latest else None,
+                        "organisation": latest.organisation if latest else None,
+                        "country": official.country,
+                        "tenure_start": latest.start.isoformat() if latest and latest.start else None,
+                        "tenure_end": latest.end.isoformat() if latest and latest.end else None,
+                        "roles": json.dumps(
+                            [
+                                {
+                                    "role": r.role,
+                                    "organisation": r.organisation,
+                                    "start": r.start.isoformat() if r.start else None,
+                                    "end": r.end.isoformat() if r.end else None,
+                                }
+                                for r in roles
+                            ]
+                        ),
+                    },
+                    pk="id",
+                )
+                count += 1
+        return count
 
     # -- runs ------------------------------------------------------------
 

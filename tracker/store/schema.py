@@ -171,4 +171,43 @@ CREATE TABLE run_feeds (
     ),
 )
 
+TIMELINE_V2 = TIMELINE_V1.replace(
+    "    sc.model_version                AS model_version\n",
+    "    sc.model_version                AS model_version,\n"
+    "    (SELECT count(*) FROM statement_sources ss WHERE ss.statement_id = st.id) AS sources\n",
+)
+
+MIGRATIONS += (
+    Migration(
+        2,
+        "statement sources (syndicated copies counted once), speaker keys, officials' roles",
+        """
+ALTER TABLE statements ADD COLUMN speaker_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE statements ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE statements ADD COLUMN published TEXT NOT NULL DEFAULT '';
+UPDATE statements SET
+    speaker_key = coalesce(official_id, 'name:' || lower(speaker)),
+    published = (SELECT a.published FROM articles a WHERE a.id = statements.article_id);
+CREATE INDEX statements_speaker_published ON statements (speaker_key, published);
+
+CREATE TABLE statement_sources (
+    statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (statement_id, article_id, span_start)
+);
+CREATE INDEX statement_sources_article ON statement_sources (article_id);
+INSERT INTO statement_sources (statement_id, article_id, span_start, span_end, text)
+    SELECT id, article_id, span_start, span_end, text FROM statements;
+
+ALTER TABLE officials ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
+
+DROP VIEW timeline;
+"""
+        + TIMELINE_V2,
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,42 @@
+"""When two reports carry the same statement: syndicated copies count once.
+
+The same speaker saying near-identical words (quote marks, white space, case
+and small edits aside) within a few days is one statement with several sources.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+
+from ..text import fold
+
+WINDOW_DAYS = 3
+SIMILARITY = 0.9
+MIN_FUZZY_CHARS = 40  # shorter statements must match exactly: "we will respond" is not "we will not respond"
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return " ".join(_PUNCT.sub(" ", fold(text)).split())
+
+
+def fingerprint(text: str) -> str:
+    return hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()[:20]
+
+
+def speaker_key(official_id: str | None, speaker: str) -> str:
+    return official_id or "name:" + fold(speaker)
+
+
+def near_identical(a: str, b: str) -> bool:
+    """Same words but for small edits: a character-level similarity of at least SIMILARITY."""
+    na, nb = normalize(a), normalize(b)
+    if na == nb:
+        return True
+    if min(len(na), len(nb)) < MIN_FUZZY_CHARS or min(len(na), len(nb)) / max(len(na), len(nb)) < SIMILARITY:
+        return False
+    return difflib.SequenceMatcher(None, na, nb, autojunk=False).ratio() >= SIMILARITY
