@@ -99,6 +99,9 @@ class _Server(ThreadingHTTPServer):
     routes: dict[str, Route]
     requests: list[Request]
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that hang up (timeouts, caps) are part of the tests, not errors to print."""
+
 
 class TestServer:
     """Use as a context manager; `url(path)` gives the absolute URL of a route."""

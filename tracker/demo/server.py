@@ -57,6 +57,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     routes: Mapping[str, tuple[str, bytes]]
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client hanging up a kept-alive connection is not worth a traceback on the console."""
+
 
 class StaticServer:
     """Serves fixed routes from 127.0.0.1 on a free port, in a background thread."""
