@@ -99,3 +99,30 @@ KATO_PARAGRAPHS = [
     "Markets were calm after the remarks, traders said.",
     '"The yen moves have been a little rapid lately," said Mina Kurosawa, chief strategist at Harbor Securities.',
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def escalation_model():
+    """The fine-tuned classifier; trained here once (a few minutes) on a fresh clone, as CI does."""
+    from tracker.score.model import ensure_model
+
+    return ensure_model()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory, escalation_model) -> Path:
+    """A demo database built once per test session by the real `tracker demo`."""
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "demo.db"
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(cli, ["demo", "--db", str(db)], catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.stderr
+    return db

@@ -25,8 +25,8 @@ def escalation(probs: Mapping[str, float]) -> float:
     return sum(level * probs[label] for level, label in enumerate(LABELS)) / 3
 
 
-def load_scorer() -> Scorer:
-    """The scorer ingest uses. PLACEHOLDER until the fine-tuned classifier (issue 4) lands."""
-    from .placeholder import PlaceholderScorer
+def load_scorer(*, quantize: bool = False) -> Scorer:
+    """The fine-tuned, calibrated classifier; trained first (once, with progress) if it is missing."""
+    from .model import TransformerScorer, ensure_model
 
-    return PlaceholderScorer()
+    return TransformerScorer(ensure_model(), quantize=quantize)

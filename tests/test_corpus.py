@@ -1,0 +1,70 @@
+"""The labelled escalation corpus meets its data card: size, balance, hard cases, a clean split."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from tracker.models import LABELS
+from tracker.score.corpus import INSTRUMENTS, data_hash, load_corpus, near_duplicate_pairs, split
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus()
+
+
+def test_size_and_balance(corpus):
+    assert len(corpus) >= 2400
+    assert min(Counter(e.level for e in corpus).values()) >= 500
+    assert len(split(corpus, "test")) >= 400
+    assert {e.split for e in corpus} == {"train", "validation", "test"}
+    for name in ("train", "validation", "test"):
+        assert set(Counter(e.level for e in split(corpus, name))) == {0, 1, 2, 3}
+    assert len({e.id for e in corpus}) == len(corpus)
+
+
+def test_labels_and_tags_follow_labels_md(corpus):
+    assert all(e.label == LABELS[e.level] for e in corpus)
+    assert all(set(e.instruments) <= set(INSTRUMENTS) for e in corpus)
+    assert set(INSTRUMENTS) == {t for e in corpus for t in e.instruments}
+
+
+def test_hard_boundaries_are_taught_at_every_level(corpus):
+    phenomena = Counter((e.phenomenon, e.level) for e in corpus)
+    for phenomenon in ("negation", "conditional", "keyword_trap", "describe_lever", "euphemism", "mixed"):
+        assert sum(n for (p, _), n in phenomena.items() if p == phenomenon) >= 100, phenomenon
+    trap = re.compile(r"\b(retaliat\w*|escalat\w*)\b", re.I)
+    levels_with_trap_words = {e.level for e in corpus if trap.search(e.text)}
+    assert levels_with_trap_words == {0, 1, 2, 3}
+    hard = sum(e.phenomenon not in ("plain", "data") for e in corpus)
+    assert hard / len(corpus) >= 0.35
+
+
+def test_few_templates_and_varied_forms(corpus):
+    assert sum(e.template for e in corpus) <= 0.05 * len(corpus)
+    forms = Counter(e.form for e in corpus)
+    assert set(forms) == {"quote", "reported", "speech"} and min(forms.values()) >= 500
+    assert len({e.country for e in corpus}) >= 15
+
+
+def test_no_near_duplicates_across_splits(corpus):
+    texts = [e.text for e in corpus]
+    crossing = [(i, j, v) for i, j, v in near_duplicate_pairs(texts) if corpus[i].split != corpus[j].split]
+    assert crossing == []
+
+
+def test_near_duplicate_detection_finds_small_edits():
+    texts = [
+        "We will respond with countermeasures if Washington raises the tariffs again.",
+        "We will respond with countermeasures if Washington raises its tariffs again.",
+        "The central bank does not target the exchange rate.",
+    ]
+    assert [(i, j) for i, j, _ in near_duplicate_pairs(texts)] == [(0, 1)]
+
+
+def test_data_hash_is_stable(corpus):
+    assert data_hash(corpus) == data_hash(list(reversed(corpus)))
+    assert len(data_hash(corpus)) == 16

@@ -1,0 +1,119 @@
+"""The scoring stage: the fine-tuned classifier, calibration, instruments, `tracker score`, `tracker rescore`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import cli
+from tracker.evaluate.classifier import expected_calibration_error, macro_mae
+from tracker.ingest import ingest
+from tracker.models import LABELS
+from tracker.score.corpus import data_hash, load_corpus
+from tracker.score.instruments import InstrumentTagger
+from tracker.score.model import TransformerScorer, softmax
+from tracker.score.train import fit_temperature, model_dir
+
+from .conftest import KATO_PARAGRAPHS, Item, feed_reply, page, rss, write_feeds
+from .httpserver import Reply
+
+
+@pytest.fixture(scope="module")
+def scorer(escalation_model) -> TransformerScorer:
+    return TransformerScorer(escalation_model)
+
+
+def test_treasury_threat_scores_as_threat_with_its_instrument(workdir):
+    line = json.dumps({"text": "If Washington goes ahead, we are ready to sell part of our Treasury holdings."})
+    result = CliRunner().invoke(cli, ["score"], input=line + "\n")
+    assert result.exit_code == 0, result.stderr
+    scored = json.loads(result.stdout)
+    assert scored["level"] == 3 and scored["label"] == "threat"
+    assert "treasury_holdings" in scored["instruments"]
+
+
+def test_scores_follow_labels_md(scorer):
+    texts = [
+        "We had a constructive meeting and expect an agreement soon.",
+        "Talks will resume in Washington next week.",
+        "The tariffs are unacceptable and must be removed.",
+        "If they escalate, we will respond with countermeasures of our own.",
+    ]
+    scores = scorer.score(texts)
+    for score in scores:
+        assert abs(sum(score.probs.values()) - 1) < 1e-3
+        expected = sum(k * score.probs[label] for k, label in enumerate(LABELS)) / 3
+        assert abs(score.escalation - expected) < 1e-3
+        assert score.label == LABELS[score.level] and score.model == "minilm-escalation"
+    assert [s.level for s in scores] == [0, 1, 2, 3]
+    assert scores[0].escalation < scores[1].escalation < scores[2].escalation < scores[3].escalation
+
+
+def test_a_text_scores_the_same_alone_and_in_a_batch(scorer):
+    texts = ["We will not use our holdings as a weapon.", "Short.", "A much longer statement about export licences " * 5]
+    together = scorer.probabilities(texts)
+    alone = np.vstack([scorer.probabilities([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_model_card_records_data_hyperparameters_and_temperature(escalation_model):
+    card = json.loads((escalation_model / "card.json").read_text())
+    assert card["data_hash"] == data_hash(load_corpus())
+    assert card["hyperparameters"]["seed"] == 13 and card["temperature"] > 0
+    assert card["examples"]["test"] >= 400 and len(card["history"]) == card["hyperparameters"]["epochs"]
+    assert (escalation_model / "tokenizer.json").exists() and (escalation_model / "model.safetensors").exists()
+    assert escalation_model == model_dir()
+
+
+def test_temperature_scaling_recovers_a_known_temperature():
+    rng = np.random.default_rng(0)
+    true_logits = rng.normal(size=(4000, 4)) * 2
+    labels = np.array([rng.choice(4, p=p) for p in softmax(true_logits)])
+    assert abs(fit_temperature(true_logits * 3.0, labels) - 3.0) < 0.3
+
+
+def test_calibration_error_and_mae_measures():
+    labels = np.array([0, 1, 2, 3])
+    perfect = np.eye(4)
+    assert expected_calibration_error(perfect, labels) == 0.0
+    overconfident = np.array([[0.0, 1.0, 0.0, 0.0]] * 4)
+    assert expected_calibration_error(overconfident, labels) == pytest.approx(0.75)
+    assert macro_mae(labels, np.array([1, 1, 2, 1])) == pytest.approx((1 + 0 + 0 + 2) / 4)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("We are ready to sell part of our Treasury holdings.", {"treasury_holdings"}),
+        ("New duties of 25% on steel take effect on Friday.", {"tariffs"}),
+        ("Licences for rare-earth magnets will be reviewed case by case.", {"export_controls", "critical_minerals"}),
+        ("The yen's moves have been too rapid.", {"currency"}),
+        ("We will buy more American LNG.", {"energy"}),
+        ("Talks resume next week.", set()),
+    ],
+)
+def test_instrument_lexicon(text, expected):
+    assert set(InstrumentTagger().tags(text)) == expected
+
+
+def test_rescore_gives_every_statement_the_current_models_score(server, options, scorer):
+    server.routes["/a/1.html"] = Reply(body=page("Kato on holdings", KATO_PARAGRAPHS))
+    server.routes["/a.xml"] = feed_reply(rss([Item("Kato on holdings", "/a/1.html", guid="a-1")], server))
+    write_feeds(options.feeds, [("Wire A", server.url("/a.xml"))])
+    ingest(options, scorer=scorer)
+    with sqlite3.connect(options.db) as conn:  # as if an older model had scored them
+        conn.execute("UPDATE scores SET model_version = 'older'")
+        n = conn.execute("SELECT count(*) FROM statements").fetchone()[0]
+    result = CliRunner().invoke(cli, ["rescore", "--db", str(options.db)])
+    assert result.exit_code == 0, result.stderr
+    assert f"rescored {n} statements" in result.stderr
+    with sqlite3.connect(options.db) as conn:
+        versions = {r[0] for r in conn.execute("SELECT model_version FROM timeline")}
+        kept = conn.execute("SELECT count(*) FROM scores WHERE current = 0 AND model_version = 'older'").fetchone()[0]
+    assert versions == {scorer.version} and kept == n
+    again = CliRunner().invoke(cli, ["rescore", "--db", str(options.db)])
+    assert "rescored 0 statements" in again.stderr

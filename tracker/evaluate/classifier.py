@@ -1,0 +1,136 @@
+"""`tracker eval`: the classifier's held-out metrics, beside the TF-IDF baseline's, and the instrument tags'.
+
+Everything here reads the test split only; nothing is fitted on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..models import LABELS
+from ..score.corpus import INSTRUMENTS, Example
+
+ESCALATION_WEIGHTS = np.arange(len(LABELS)) / (len(LABELS) - 1)
+
+
+@dataclass
+class ClassifierMetrics:
+    name: str
+    macro_f1: float
+    precision: list[float]
+    recall: list[float]
+    confusion: list[list[int]]
+    macro_mae: float
+    spearman: float
+    ece: float
+    ece_uncalibrated: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """Top-label ECE: |accuracy - confidence| averaged over equal-width confidence bins, weighted by size."""
+    confidence = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == labels).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for low, high in zip(edges[:-1], edges[1:], strict=True):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
+    return float(total)
+
+
+def macro_mae(labels: np.ndarray, predictions: np.ndarray) -> float:
+    """Mean absolute error of the level, averaged over the gold classes (so each level counts the same)."""
+    errors = [np.abs(predictions[labels == k] - k).mean() for k in range(len(LABELS)) if (labels == k).any()]
+    return float(np.mean(errors))
+
+
+def classifier_metrics(name: str, labels: np.ndarray, probs: np.ndarray, uncalibrated: np.ndarray | None = None) -> ClassifierMetrics:
+    from scipy.stats import spearmanr
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+    predictions = probs.argmax(axis=1)
+    precision, recall, _, _ = precision_recall_fscore_support(labels, predictions, labels=list(range(len(LABELS))), zero_division=0)
+    escalation = probs @ ESCALATION_WEIGHTS
+    return ClassifierMetrics(
+        name=name,
+        macro_f1=float(f1_score(labels, predictions, average="macro", labels=list(range(len(LABELS))), zero_division=0)),
+        precision=[float(p) for p in precision],
+        recall=[float(r) for r in recall],
+        confusion=confusion_matrix(labels, predictions, labels=list(range(len(LABELS)))).tolist(),
+        macro_mae=macro_mae(labels, predictions),
+        spearman=float(spearmanr(escalation, labels).statistic),
+        ece=expected_calibration_error(probs, labels),
+        ece_uncalibrated=None if uncalibrated is None else expected_calibration_error(uncalibrated, labels),
+    )
+
+
+@dataclass
+class TagMetrics:
+    precision: float
+    recall: float
+    per_tag: dict[str, tuple[float, float, int]]
+
+
+def instrument_metrics(examples: Sequence[Example], predicted: Sequence[Sequence[str]]) -> TagMetrics:
+    tp = fp = fn = 0
+    per_tag = {}
+    for tag in INSTRUMENTS:
+        t_tp = t_fp = t_fn = 0
+        for example, tags in zip(examples, predicted, strict=True):
+            gold, pred = tag in example.instruments, tag in tags
+            t_tp += gold and pred
+            t_fp += pred and not gold
+            t_fn += gold and not pred
+        per_tag[tag] = (t_tp / max(1, t_tp + t_fp), t_tp / max(1, t_tp + t_fn), t_tp + t_fn)
+        tp, fp, fn = tp + t_tp, fp + t_fp, fn + t_fn
+    return TagMetrics(precision=tp / max(1, tp + fp), recall=tp / max(1, tp + fn), per_tag=per_tag)
+
+
+def report(models: Sequence[ClassifierMetrics], tags: TagMetrics, n: int) -> str:
+    width = max(len(m.name) for m in models) + 2
+    lines = [f"escalation classifier on the held-out test split ({n} statements)", ""]
+    header = "".ljust(30) + "".join(m.name.rjust(width + 4) for m in models)
+    lines.append(header)
+
+    def row(label: str, values: Sequence[str]) -> None:
+        lines.append(label.ljust(30) + "".join(v.rjust(width + 4) for v in values))
+
+    row("macro-F1", [f"{m.macro_f1:.3f}" for m in models])
+    for k, label in enumerate(LABELS):
+        row(f"  {label} precision / recall", [f"{m.precision[k]:.2f} / {m.recall[k]:.2f}" for m in models])
+    row("macro MAE of the level", [f"{m.macro_mae:.3f}" for m in models])
+    row("Spearman(escalation, level)", [f"{m.spearman:.3f}" for m in models])
+    row("ECE before scaling", [f"{m.ece_uncalibrated:.3f}" if m.ece_uncalibrated is not None else "-" for m in models])
+    row("ECE (as used)", [f"{m.ece:.3f}" for m in models])
+    for m in models:
+        lines += ["", f"confusion matrix, {m.name} (rows gold, columns predicted: {', '.join(LABELS)})"]
+        lines += ["  " + " ".join(f"{v:5d}" for v in r) + f"   {LABELS[i]}" for i, r in enumerate(m.confusion)]
+    lines += ["", f"instrument tags (lexicon): precision {tags.precision:.3f}, recall {tags.recall:.3f}"]
+    for tag, (p, r, support) in tags.per_tag.items():
+        lines.append(f"  {tag:18} precision {p:.2f}  recall {r:.2f}  ({support} gold)")
+    return "\n".join(lines)
+
+
+def evaluate_classifier(*, quantize: bool = False) -> tuple[list[ClassifierMetrics], TagMetrics, int]:
+    """Held-out metrics of the fine-tuned model (calibrated), and of the TF-IDF baseline."""
+    from ..score.baseline import TfidfBaseline
+    from ..score.corpus import load_corpus, split
+    from ..score.model import TransformerScorer, ensure_model, softmax
+
+    examples = load_corpus()
+    test = split(examples, "test")
+    labels = np.array([e.level for e in test])
+    scorer = TransformerScorer(ensure_model(), quantize=quantize)
+    logits = scorer.logits([e.text for e in test])
+    transformer = classifier_metrics(
+        scorer.name, labels, softmax(logits, scorer.temperature), uncalibrated=softmax(logits, 1.0)
+    )
+    baseline = TfidfBaseline().fit(split(examples, "train"), split(examples, "validation"))
+    tfidf = classifier_metrics("tfidf-logreg", labels, baseline.probabilities([e.text for e in test]))
+    tags = instrument_metrics(test, [scorer.tagger.tags(e.text) for e in test])
+    return [transformer, tfidf], tags, len(test)

