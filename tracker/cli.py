@@ -22,6 +22,7 @@ from .ingest import Progress
 from .jsonl import InputError, dumps, extract_objects, read_objects, score_objects
 from .logs import setup_logging
 from .models import FeedOutcome, RunSummary
+from .timeline import QueryError
 from .options import Options, build_options
 
 EXIT_FEEDS_FAILED = 1
@@ -38,7 +39,7 @@ def _exit_code(error: TrackerError) -> int:
         return EXIT_LOCKED
     if isinstance(error, StoreError):
         return EXIT_STORE
-    if isinstance(error, (ConfigError, InputError)):
+    if isinstance(error, (ConfigError, InputError, QueryError)):
         return EXIT_USAGE
     return EXIT_FEEDS_FAILED
 
@@ -213,16 +214,54 @@ def score(ctx: click.Context, file: Any) -> None:
 
     options = _options(ctx)
     objects = (obj for _, obj in read_objects(file, file.name))
-    for scored in score_objects(objects, load_scorer(), options.batch_size):
+    for scored in score_objects(objects, load_scorer(), max(64, options.batch_size)):
         click.echo(dumps(scored))
 
 
-@cli.group(name="eval", invoke_without_command=True)
+@cli.command()
+@click.option("--epochs", type=int, default=None, help="Training epochs (default 8).")
+@click.option("--seed", type=int, default=None, help="Random seed (default 13).")
 @click.pass_context
-def eval_(ctx: click.Context) -> None:
-    """Print held-out metrics: `tracker eval extraction` for the statement extractor."""
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+def train(ctx: click.Context, epochs: int | None, seed: int | None) -> None:
+    """Fine-tune the escalation classifier on models/data and write it to models/escalation."""
+    from dataclasses import replace
+
+    from .score.train import TrainConfig
+    from .score.train import train as run_train
+
+    config = TrainConfig()
+    config = replace(config, **{k: v for k, v in {"epochs": epochs, "seed": seed}.items() if v is not None})
+    folder = run_train(config, progress=True, report=lambda line: click.echo(line, err=True))
+    card = (folder / "card.json").read_text(encoding="utf-8")
+    click.echo(f"model written to {folder}")
+    click.echo(card)
+
+
+@cli.group(name="eval", invoke_without_command=True)
+@click.option("--quantize", is_flag=True, help="Evaluate the dynamically int8-quantised model.")
+@click.pass_context
+def eval_(ctx: click.Context, quantize: bool) -> None:
+    """Held-out metrics of the classifier beside the TF-IDF baseline; `tracker eval extraction` for the extractor."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .evaluate.classifier import evaluate_classifier, report
+
+    models, tags, n = evaluate_classifier(quantize=quantize)
+    click.echo(report(models, tags, n))
+
+
+@cli.command()
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite database (default: db/tracker.db).")
+@click.pass_context
+def rescore(ctx: click.Context, db: Path | None) -> None:
+    """Re-score stored statements with the current model (the timeline shows the newest score)."""
+    from .rescore import rescore as run_rescore
+
+    options = _options(ctx, db=db)
+    _start_logging(options)
+    done = run_rescore(options)
+    click.echo(f"rescored {done} statements", err=True)
 
 
 @eval_.command(name="extraction")
@@ -253,6 +292,137 @@ def eval_extraction(ctx: click.Context, split: str, gold: Path | None, verbose: 
         raise ConfigError(f"no gold articles in the {split} split")
     scores = evaluate_extraction(load_extractor(options.officials), articles)
     click.echo(report(scores, split, len(articles), verbose=verbose))
+
+
+FORMATS = click.Choice(["table", "csv", "json"])
+READ_COLUMNS = ("day", "speaker", "official_id", "country", "kind", "label", "escalation", "instruments", "text", "feed")
+
+
+def _open_store(ctx: click.Context, db: Path | None):
+    from .errors import StoreError
+    from .store import Store
+
+    options = _options(ctx, db=db)
+    if not options.db.exists():
+        raise StoreError(f"no database at {options.db} (run `tracker ingest` or `tracker demo` first)")
+    return Store.open(options.db)
+
+
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                         help="SQLite database (default: db/tracker.db).")
+
+
+@cli.command(name="timeline")
+@click.option("--official", help="Official id, name or surname (kato, katsunobu-kato).")
+@click.option("--country", help="ISO country code (JP, US, EU, ...).")
+@click.option("--since", help="First day, YYYY-MM-DD.")
+@click.option("--until", help="Last day, YYYY-MM-DD.")
+@click.option("--min-level", type=click.IntRange(0, 3), help="Only statements at this level or above.")
+@click.option("--limit", type=int, help="At most this many rows.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@DB_OPTION
+@click.pass_context
+def timeline_cmd(ctx, official, country, since, until, min_level, limit, fmt, db) -> None:
+    """Statements with their scores, oldest first, filtered."""
+    from .timeline import timeline
+
+    with _open_store(ctx, db) as store:
+        rows = timeline(store, official=official, country=country, since=since, until=until, min_level=min_level, limit=limit)
+    _write(rows, READ_COLUMNS, fmt, f"timeline ({len(rows)} statements)")
+
+
+@cli.command(name="top")
+@click.option("--date", help="The day, YYYY-MM-DD (default: the latest day with statements).")
+@click.option("--n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@DB_OPTION
+@click.pass_context
+def top_cmd(ctx, date, n, fmt, db) -> None:
+    """The day's most escalatory statements."""
+    from .timeline import top
+
+    with _open_store(ctx, db) as store:
+        day, rows = top(store, date=date, n=n)
+    _write(rows, ("escalation", "label", "speaker", "country", "instruments", "text", "url"), fmt, f"top {n} on {day}")
+
+
+@cli.command(name="officials")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@DB_OPTION
+@click.pass_context
+def officials_cmd(ctx, fmt, db) -> None:
+    """The officials registry with each official's statement count."""
+    from .timeline import officials
+
+    with _open_store(ctx, db) as store:
+        rows = officials(store)
+    _write(rows, ("id", "name", "country", "role", "statements", "last_day", "mean_escalation"), fmt, "officials")
+
+
+@cli.command(name="search")
+@click.argument("query")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@DB_OPTION
+@click.pass_context
+def search_cmd(ctx, query, limit, fmt, db) -> None:
+    """Full-text search of statements (SQLite FTS5 syntax: "treasury holdings", tariff*, yen NOT bank)."""
+    from .timeline import search
+
+    with _open_store(ctx, db) as store:
+        rows = search(store, query, limit=limit)
+    _write(rows, READ_COLUMNS, fmt, f"{len(rows)} statements matching {query!r}")
+
+
+@cli.command(name="spikes")
+@click.option("--since", help="First day, YYYY-MM-DD.")
+@click.option("--series", type=click.Choice(["official", "country"]))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@DB_OPTION
+@click.pass_context
+def spikes_cmd(ctx, since, series, fmt, db) -> None:
+    """Days whose escalation stood well above the series' own 30-day baseline."""
+    from .timeline import spikes
+
+    with _open_store(ctx, db) as store:
+        rows = spikes(store, since=since, series=series)
+    _write(rows, ("day", "series", "name", "escalation", "baseline", "z", "statements", "highest_in_window"), fmt, "spikes")
+
+
+@cli.command(name="plot")
+@click.option("--official", help="Official id, name or surname.")
+@click.option("--country", help="ISO country code.")
+@click.option("--since", help="First day, YYYY-MM-DD.")
+@click.option("--until", help="Last day, YYYY-MM-DD.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG file to write.")
+@DB_OPTION
+@click.pass_context
+def plot_cmd(ctx, official, country, since, until, out, db) -> None:
+    """Draw escalation over time: daily mean, each statement as a point, spikes marked."""
+    from .plot import plot
+
+    with _open_store(ctx, db) as store:
+        written = plot(store, official=official, country=country, since=since, until=until, out=out)
+    click.echo(f"wrote {written}", err=True)
+
+
+@cli.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8001, show_default=True)
+@DB_OPTION
+@click.pass_context
+def serve_cmd(ctx, host, port, db) -> None:
+    """Open the database in Datasette, with titles, descriptions and canned queries (needs tracker[serve])."""
+    from .serve import serve
+
+    options = _options(ctx, db=db)
+    serve(options.db, host=host, port=port)
+
+
+def _write(rows, columns, fmt, title) -> None:
+    from .render import write_rows
+
+    write_rows(rows, columns, fmt, title=title)
 
 
 def main() -> None:

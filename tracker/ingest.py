@@ -23,6 +23,7 @@ from .options import Options
 from .pages import main_text
 from .parse import parse_feed
 from .score import Scorer, load_scorer
+from .spikes import refresh_spikes
 from .store import KnownEntry, RunLock, Store
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,7 @@ def ingest(
     lock = RunLock(options.db)
     with lock.held(), Store.open(options.db) as store:
         feeds = store.sync_feeds(specs)
+        last_statement = store.db.execute("SELECT coalesce(max(id), 0) FROM statements").fetchone()[0]
         run_id = store.start_run()
         summary = RunSummary(run_id=run_id)
         log.info("run=%d started feeds=%d db=%s", run_id, len(feeds), options.db)
@@ -223,8 +225,10 @@ def ingest(
                     progress.feed_done(outcome)
             finally:
                 processor.close()
+        spikes = refresh_spikes(store, options.spike_rule, since_statement_id=last_statement)
         summary.seconds = time.monotonic() - started
         store.finish_run(summary)
+        log.info("run=%d spikes=%d (in the series that got new statements)", run_id, spikes)
         log.info("run=%d finished %s", run_id, summary.line())
     return summary
 

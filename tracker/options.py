@@ -35,6 +35,11 @@ class Options:
     officials: Path | None = None  # a user's officials file, merged over the bundled registry
     batch_size: int = 32
     max_entries_per_feed: int = 500
+    # spikes: a day's escalation against the series' trailing baseline (docs/schema.md)
+    spike_window_days: int = 30
+    spike_min_days: int = 4
+    spike_z: float = 3.0
+    spike_min_rise: float = 0.15
     # logs: None means "tracker.log beside the database"
     log_file: Path | None = None
     log_max_bytes: int = 5 * 1024 * 1024
@@ -43,6 +48,12 @@ class Options:
     @property
     def resolved_log_file(self) -> Path:
         return self.log_file if self.log_file is not None else self.db.parent / "tracker.log"
+
+    @property
+    def spike_rule(self):  # -> SpikeRule (imported late: spikes imports the store)
+        from .spikes import SpikeRule
+
+        return SpikeRule(self.spike_window_days, self.spike_min_days, self.spike_z, self.spike_min_rise)
 
     def replace(self, **changes: Any) -> Options:
         return dataclasses.replace(self, **changes)

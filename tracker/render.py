@@ -45,3 +45,40 @@ def print_timeline(rows: Sequence[dict[str, Any]], console: Console | None = Non
     if not console.is_terminal:
         console = Console(width=160, file=console.file)
     console.print(timeline_table(rows))
+
+
+def write_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, *, title: str = "",
+               console: Console | None = None) -> None:
+    """Rows as a terminal table, CSV or JSON lines, with the given columns in order."""
+    import csv
+    import json
+    import sys
+
+    if fmt == "json":
+        for row in rows:
+            sys.stdout.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([json.dumps(v) if isinstance(v, (list, dict)) else v for v in (row.get(c) for c in columns)])
+        return
+    console = console or Console()
+    if not console.is_terminal:
+        console = Console(width=160, file=console.file)
+    table = Table(title=title or None)
+    for column in columns:
+        wide = column in ("text", "top_statement")
+        table.add_column(column, overflow="fold", min_width=40 if wide else None, max_width=90 if wide else 24)
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if isinstance(value, list):
+                value = ", ".join(map(str, value))
+            elif isinstance(value, float):
+                value = f"{value:.3f}"
+            cells.append("" if value is None else str(value))
+        table.add_row(*cells)
+    console.print(table)

@@ -28,6 +28,7 @@ from ..models import (
     FeedState,
     FetchResult,
     RunSummary,
+    Score,
     ScoredStatement,
     iso_utc,
     utc_now,
@@ -403,6 +404,34 @@ class Store:
                 )
                 count += 1
         return count
+
+    # -- scores ----------------------------------------------------------
+
+    def statements_to_score(self, model: str, version: str, limit: int, after_id: int = 0) -> list[tuple[int, str]]:
+        """Statements whose current score is not by (model, version), by id, after `after_id`."""
+        rows = self.db.query(
+            """SELECT st.id, st.text FROM statements st
+               LEFT JOIN scores sc ON sc.statement_id = st.id AND sc.current = 1
+               WHERE st.id > ? AND (sc.id IS NULL OR sc.model != ? OR sc.model_version != ?)
+               ORDER BY st.id LIMIT ?""",
+            [after_id, model, version, limit],
+        )
+        return [(int(r["id"]), r["text"]) for r in rows]
+
+    def replace_scores(self, scored: list[tuple[int, Score]]) -> None:
+        """Make these the current scores (older ones stay, no longer current), in one transaction."""
+        now = _now()
+        with self.db.atomic():
+            for statement_id, sc in scored:
+                self.db.execute("UPDATE scores SET current = 0 WHERE statement_id = ? AND current = 1", [statement_id])
+                self.db["scores"].insert(
+                    {
+                        "statement_id": statement_id, "model": sc.model, "model_version": sc.model_version,
+                        "level": sc.level, "label": sc.label, "escalation": sc.escalation,
+                        "probs": json.dumps(sc.probs), "instruments": json.dumps(sc.instruments),
+                        "scored": now, "current": 1,
+                    }
+                )
 
     # -- runs ------------------------------------------------------------
 

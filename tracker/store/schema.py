@@ -210,4 +210,121 @@ DROP VIEW timeline;
     ),
 )
 
+TIMELINE_V3 = """
+CREATE VIEW timeline AS
+SELECT
+    st.published                    AS published,
+    st.day                          AS day,
+    st.speaker                      AS speaker,
+    st.official_id                  AS official_id,
+    st.official                     AS official,
+    st.country                      AS country,
+    st.role                         AS role,
+    st.kind                         AS kind,
+    st.text                         AS text,
+    sc.level                        AS level,
+    sc.label                        AS label,
+    sc.escalation                   AS escalation,
+    coalesce(sc.instruments, '[]')  AS instruments,
+    a.title                         AS title,
+    a.url                           AS url,
+    f.name                          AS feed,
+    st.id                           AS statement_id,
+    a.id                            AS article_id,
+    sc.model                        AS model,
+    sc.model_version                AS model_version,
+    (SELECT count(*) FROM statement_sources ss WHERE ss.statement_id = st.id) AS sources
+FROM statements st
+JOIN articles a ON a.id = st.article_id
+JOIN feeds f ON f.id = a.feed_id
+LEFT JOIN scores sc ON sc.statement_id = st.id AND sc.current = 1;
+"""
+
+MIGRATIONS += (
+    Migration(
+        3,
+        "query-friendly timeline: day column and indexes, per-official/country/instrument day views, "
+        "full-text search, spikes",
+        """
+ALTER TABLE statements ADD COLUMN day TEXT GENERATED ALWAYS AS (substr(published, 1, 10)) VIRTUAL;
+DROP INDEX statements_official;
+CREATE INDEX statements_day ON statements (day);
+CREATE INDEX statements_official_day ON statements (official_id, day);
+CREATE INDEX statements_country_day ON statements (country, day);
+CREATE INDEX statements_speaker ON statements (speaker);
+
+DROP VIEW timeline;
+"""
+        + TIMELINE_V3
+        + """
+CREATE VIEW official_days AS
+SELECT
+    t.official_id AS official_id,
+    max(t.speaker) AS speaker,
+    max(t.country) AS country,
+    t.day AS day,
+    count(*) AS statements,
+    round(avg(t.escalation), 4) AS mean_escalation,
+    round(max(t.escalation), 4) AS max_escalation,
+    (SELECT t2.text FROM timeline t2 WHERE t2.official_id = t.official_id AND t2.day = t.day
+     ORDER BY t2.escalation DESC, t2.statement_id LIMIT 1) AS top_statement
+FROM timeline t
+WHERE t.official_id IS NOT NULL
+GROUP BY t.official_id, t.day;
+
+CREATE VIEW country_days AS
+SELECT
+    t.country AS country,
+    t.day AS day,
+    count(*) AS statements,
+    count(DISTINCT t.speaker) AS speakers,
+    round(avg(t.escalation), 4) AS mean_escalation,
+    round(max(t.escalation), 4) AS max_escalation,
+    (SELECT t2.speaker || ': ' || t2.text FROM timeline t2 WHERE t2.country = t.country AND t2.day = t.day
+     ORDER BY t2.escalation DESC, t2.statement_id LIMIT 1) AS top_statement
+FROM timeline t
+WHERE t.country IS NOT NULL AND t.official = 1
+GROUP BY t.country, t.day;
+
+CREATE VIEW instrument_days AS
+SELECT t.day AS day, je.value AS instrument, count(*) AS statements,
+       round(avg(t.escalation), 4) AS mean_escalation
+FROM timeline t, json_each(t.instruments) je
+GROUP BY t.day, je.value;
+
+CREATE VIRTUAL TABLE statements_fts USING fts5(
+    text, speaker, content='statements', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+INSERT INTO statements_fts (rowid, text, speaker) SELECT id, text, speaker FROM statements;
+CREATE TRIGGER statements_fts_insert AFTER INSERT ON statements BEGIN
+    INSERT INTO statements_fts (rowid, text, speaker) VALUES (new.id, new.text, new.speaker);
+END;
+CREATE TRIGGER statements_fts_delete AFTER DELETE ON statements BEGIN
+    INSERT INTO statements_fts (statements_fts, rowid, text, speaker) VALUES ('delete', old.id, old.text, old.speaker);
+END;
+CREATE TRIGGER statements_fts_update AFTER UPDATE OF text, speaker ON statements BEGIN
+    INSERT INTO statements_fts (statements_fts, rowid, text, speaker) VALUES ('delete', old.id, old.text, old.speaker);
+    INSERT INTO statements_fts (rowid, text, speaker) VALUES (new.id, new.text, new.speaker);
+END;
+
+CREATE TABLE spikes (
+    series TEXT NOT NULL CHECK (series IN ('official', 'country')),
+    key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    day TEXT NOT NULL,
+    statements INTEGER NOT NULL,
+    escalation REAL NOT NULL,
+    baseline REAL NOT NULL,
+    mad REAL NOT NULL,
+    z REAL NOT NULL,
+    baseline_days INTEGER NOT NULL,
+    highest_in_window INTEGER NOT NULL,
+    computed TEXT NOT NULL,
+    PRIMARY KEY (series, key, day)
+);
+CREATE INDEX spikes_day ON spikes (day);
+""",
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
