@@ -36,6 +36,9 @@ def test_demo_ingests_the_corpus_and_prints_the_timeline(workdir):
     assert n_articles == 41 and n_days >= 10
     assert "speech" in kinds and "direct" in kinds
     assert sources == {"page"}  # every page was served and extracted
+    page = (db.parent / "demo-digest.html").read_text()
+    assert "Top statements" in page and "Katsunobu Kato" in page and "demo-digest.html" in result.stderr
+    assert (db.parent / "demo-digest.eml").read_bytes().startswith(b"From:") or b"Message-ID" in (db.parent / "demo-digest.eml").read_bytes()
 
     again = CliRunner().invoke(cli, ["demo", "--db", str(db)], catch_exceptions=False)
     assert again.exit_code == 0 and "new_articles=41" in again.stderr  # rebuilt, not duplicated

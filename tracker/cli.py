@@ -22,8 +22,8 @@ from .ingest import Progress
 from .jsonl import InputError, dumps, extract_objects, read_objects, score_objects
 from .logs import setup_logging
 from .models import FeedOutcome, RunSummary
-from .timeline import QueryError
 from .options import Options, build_options
+from .timeline import QueryError
 
 EXIT_FEEDS_FAILED = 1
 EXIT_USAGE = 2
@@ -86,12 +86,14 @@ def _interactive() -> bool:
     return sys.stderr.isatty()
 
 
-def _start_logging(options: Options) -> None:
+def _start_logging(options: Options, digest_settings=None) -> None:
+    password = digest_settings.password if digest_settings is not None else None
     setup_logging(
         options.resolved_log_file,
         quiet_stderr=_interactive(),
         max_bytes=options.log_max_bytes,
         backups=options.log_backups,
+        secrets=[password] if password else None,
     )
 
 
@@ -148,17 +150,77 @@ def _report(summary: RunSummary) -> None:
     default=None,
     help="SQLite database (default: db/tracker.db).",
 )
+@click.option("--digest", "with_digest", is_flag=True, help="Then send yesterday's digest (as `tracker digest`).")
 @click.pass_context
-def ingest(ctx: click.Context, feeds: Path | None, db: Path | None) -> None:
+def ingest(ctx: click.Context, feeds: Path | None, db: Path | None, with_digest: bool) -> None:
     """The nightly job: fetch feeds and articles, extract and score statements, store them."""
     from .ingest import ingest as run_ingest
 
     options = _options(ctx, feeds=feeds, db=db)
-    _start_logging(options)
+    settings = _digest_settings(ctx) if with_digest else None
+    _start_logging(options, settings)
     with _progress() as progress:
         summary = run_ingest(options, progress=progress)
     _report(summary)
-    if summary.failed:
+    digest_failed = False
+    if settings is not None:
+        digest_failed = not _send_digest(options, settings, day=None, force=False)
+    if summary.failed or digest_failed:
+        ctx.exit(EXIT_FEEDS_FAILED)
+
+
+def _digest_settings(ctx: click.Context):
+    from .digest.settings import digest_table, load_digest_settings
+
+    return load_digest_settings(digest_table(ctx.obj["config"]))
+
+
+def _send_digest(options: Options, settings, *, day: str | None, force: bool) -> bool:
+    """Send (and retry) digests; one line per day on stderr; False when any send failed."""
+    from .digest import send_digests, yesterday
+    from .store import RunLock, Store
+    from .timeline import _check_day
+
+    day = _check_day(day, "--date") or yesterday(settings)
+    with RunLock(options.db).held(), Store.open(options.db) as store:
+        outcomes = send_digests(store, settings, day, force=force)
+    for outcome in outcomes:
+        prefix = "tracker: error: " if outcome.status == "failed" else ""
+        click.echo(f"{prefix}digest {outcome.day}: {outcome.status}: {outcome.detail}", err=True)
+    return all(o.status != "failed" for o in outcomes)
+
+
+@cli.command()
+@click.option("--date", "day", help="The day, YYYY-MM-DD (default: yesterday in the digest's time zone).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite database (default: db/tracker.db).")
+@click.option("--dry-run", is_flag=True, help="Write the message to a file instead of sending it.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --dry-run: the .eml file (default: digest-DAY.eml).")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the HTML for a browser (and do not send).")
+@click.option("--force", is_flag=True, help="Send even if this day's digest was already sent.")
+@click.pass_context
+def digest(ctx: click.Context, day: str | None, db: Path | None, dry_run: bool, out: Path | None, html: Path | None,
+           force: bool) -> None:
+    """Compose the daily digest and send it by SMTP (or write it to a file)."""
+    from .digest import write_digest, yesterday
+    from .timeline import _check_day
+
+    options = _options(ctx, db=db)
+    settings = _digest_settings(ctx)
+    _start_logging(options, settings)
+    if dry_run or html:
+        day = _check_day(day, "--date") or yesterday(settings)
+        eml = (out or Path(f"digest-{day}.eml")) if dry_run else None
+        with _open_store(ctx, db) as store:
+            data = write_digest(store, settings, day, eml=eml, html=html)
+        for path in (eml, html):
+            if path is not None:
+                click.echo(f"wrote {path} ({'quiet day' if data.quiet else f'{len(data.top)} top statements'})", err=True)
+        return
+    _open_store(ctx, db).close()  # the one-line "no database" error before any SMTP
+    if not _send_digest(options, settings, day=day, force=force):
         ctx.exit(EXIT_FEEDS_FAILED)
 
 
@@ -173,7 +235,7 @@ def ingest(ctx: click.Context, feeds: Path | None, db: Path | None) -> None:
 @click.pass_context
 def demo(ctx: click.Context, db: Path | None, limit: int | None) -> None:
     """The whole pipeline, offline, on the bundled sample corpus served from 127.0.0.1."""
-    from .demo import DEMO_DB
+    from .demo import DEMO_DB, demo_digest
     from .demo import demo as run_demo
     from .render import print_timeline
     from .store import Store
@@ -186,8 +248,10 @@ def demo(ctx: click.Context, db: Path | None, limit: int | None) -> None:
         result = run_demo(options, db=db, progress=progress)
     with Store.open(result.db) as store:
         print_timeline(timeline(store, limit=limit))
+        day, eml, html = demo_digest(store, _digest_settings(ctx), result.db)
     _report(result.summary)
     click.echo(f"demo database: {result.db} (query it: sqlite3 {result.db} 'SELECT * FROM timeline')", err=True)
+    click.echo(f"demo digest for {day}: {html} (open it in a browser) and {eml} (the email)", err=True)
     if result.summary.failed:
         ctx.exit(EXIT_FEEDS_FAILED)
 

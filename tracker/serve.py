@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -97,7 +94,10 @@ def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
     with tempfile.TemporaryDirectory() as folder:
         meta = Path(folder) / "metadata.json"
         meta.write_text(json.dumps(metadata(db.stem), indent=2), encoding="utf-8")
-        command = [sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(meta),
-                   "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000"]
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops Datasette; that is the way out
-            subprocess.run(command, check=False, env={**os.environ})
+        from datasette.cli import cli as datasette_cli
+
+        args = ["serve", str(db), "--metadata", str(meta), "--host", host, "--port", str(port),
+                "--setting", "sql_time_limit_ms", "5000"]
+        # in this process, so that stopping tracker stops Datasette too
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            datasette_cli.main(args=args, prog_name="datasette", standalone_mode=False)

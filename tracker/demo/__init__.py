@@ -48,3 +48,18 @@ def demo(options: Options, *, db: Path = DEMO_DB, progress: Progress | None = No
         write_feeds_file(feeds_file, server.base_url)
         summary = ingest(options.replace(db=db, feeds=feeds_file), progress=progress)
     return DemoResult(summary=summary, db=db, feeds_file=feeds_file)
+
+
+def demo_digest(store, settings, db: Path) -> tuple[str, Path, Path]:
+    """Write the digest of the sample's most telling day (its latest spike, else its latest day) beside the database."""
+    from dataclasses import replace
+
+    from ..digest import write_digest
+
+    row = next(store.query("SELECT max(day) AS day FROM spikes"))
+    day = row["day"] or next(store.query("SELECT max(day) AS day FROM statements"))["day"]
+    if not settings.recipients:
+        settings = replace(settings, recipients=("reader@example.org",), sender="tracker-demo@localhost")
+    eml, html = db.with_name(db.stem + "-digest.eml"), db.with_name(db.stem + "-digest.html")
+    write_digest(store, settings, day, eml=eml, html=html)
+    return day, eml, html

@@ -215,7 +215,9 @@ INSTITUTION = re.compile(
 TRAILING_CLAUSE = re.compile(
     r",\s+(?:as|while|after|amid|even as|despite|following|a day after|a week after|days after|hours after|"
     r"weeks after|just days after|shortly after|ahead of|before|in a move|in remarks|in an interview|"
-    r"in a statement|speaking|signalling|signaling|saying|adding|noting|citing|according to)\b"
+    r"in a statement|speaking|signalling|signaling|saying|adding|noting|citing|according to|"
+    # any other participle phrase after a comma ("walking back remarks ...") is the reporter's frame
+    r"(?!including|excluding|notwithstanding|regarding|concerning|during|pending|bring|string|spring|thing)\w+ing)\b"
 )
 WINDOW = 30
 

@@ -327,4 +327,25 @@ CREATE INDEX spikes_day ON spikes (day);
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        4,
+        "digests: one row per digest day, so each is sent once and failures are retried",
+        """
+CREATE TABLE digests (
+    day TEXT PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('sent', 'failed', 'skipped')),
+    recipients TEXT NOT NULL DEFAULT '',
+    message_id TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    sent TEXT
+);
+""",
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
