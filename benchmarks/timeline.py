@@ -22,9 +22,7 @@ from tracker.store import Store
 from tracker.timeline import search, timeline, top
 
 COUNTRIES = ["US", "JP", "CN", "EU", "CA", "MX", "KR", "GB", "DE", "FR", "IN", "BR"]
-WORDS = ("tariffs duties yen treasury holdings export controls rare earths sanctions talks agreement deal "
-         "countermeasures retaliation market access energy investment currency intervention licences chips "
-         "steel autos soybeans negotiations pressure concessions deadline").split()
+WORDS = ["tariffs", "duties", "yen", "treasury", "holdings", "export", "controls", "rare", "earths", "sanctions", "talks", "agreement", "deal", "countermeasures", "retaliation", "market", "access", "energy", "investment", "currency", "intervention", "licences", "chips", "steel", "autos", "soybeans", "negotiations", "pressure", "concessions", "deadline"]
 LABELS = ("deescalate", "neutral", "pressure", "threat")
 
 
