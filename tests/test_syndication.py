@@ -70,6 +70,9 @@ def test_near_identical_means_small_edits_not_different_words():
     assert near_identical(long, long.replace(",", "").replace("many", "so many"))
     assert near_identical("“" + long + "”", '"' + long.upper() + '"')
     assert not near_identical("We will respond.", "We will not respond.")
+    assert not near_identical("We will impose tariffs of 25 percent on steel from Friday, the minister said.",
+                              "We will impose tariffs of 35 percent on steel from Friday, the minister said.")
+    assert not near_identical(long, long.replace("We will not", "We will"))
     assert not near_identical(
         long, "We will sell our Treasury holdings as a weapon if the tariffs stay in place this year."
     )

@@ -483,6 +483,50 @@ def serve_cmd(ctx, host, port, db) -> None:
     serve(options.db, host=host, port=port)
 
 
+@cli.command(name="feeds")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@DB_OPTION
+@click.pass_context
+def feeds_cmd(ctx, fmt, db) -> None:
+    """Each feed's state: last success, last error, errors in a row, next check."""
+    from .operations import feed_health
+
+    with _open_store(ctx, db) as store:
+        rows = feed_health(store)
+    _write(rows, ("name", "state", "last_success", "errors_in_a_row", "next_check", "last_error"), fmt, "feeds")
+
+
+@cli.command(name="doctor")
+@click.option("--max-age-hours", type=float, default=36.0, show_default=True,
+              help="Fail when the last successful ingest is older than this.")
+@DB_OPTION
+@click.pass_context
+def doctor_cmd(ctx, max_age_hours, db) -> None:
+    """Check the database for monitoring: schema, integrity, feeds in trouble, age of the last run."""
+    from .operations import doctor
+
+    options = _options(ctx, db=db)
+    report = doctor(options.db, max_age_hours=max_age_hours)
+    for check in report.checks:
+        mark = "ok  " if check.ok else ("warn" if check.warning else "FAIL")
+        click.echo(f"{mark} {check.name:10} {check.detail}")
+    if not report.healthy:
+        ctx.exit(EXIT_FEEDS_FAILED)
+
+
+@cli.command(name="backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@DB_OPTION
+@click.pass_context
+def backup_cmd(ctx, destination, db) -> None:
+    """A consistent online copy of the database to DESTINATION (safe while ingest runs)."""
+    from .operations import backup
+
+    options = _options(ctx, db=db)
+    written = backup(options.db, destination)
+    click.echo(f"backed up {options.db} to {written} ({written.stat().st_size / 1e6:.1f} MB)", err=True)
+
+
 def _write(rows, columns, fmt, title) -> None:
     from .render import write_rows
 

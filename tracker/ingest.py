@@ -18,13 +18,14 @@ from .extract import Extractor, load_extractor
 from .extract.registry import load_registry
 from .feedlist import load_feedlist
 from .fetch import FEED_ACCEPT, Fetcher
+from .logs import redact
 from .models import Article, ArticleInput, Entry, FeedOutcome, FeedState, RunSummary, ScoredStatement, iso_utc, utc_now
 from .options import Options
 from .pages import main_text
 from .parse import parse_feed
 from .score import Scorer, load_scorer
 from .spikes import refresh_spikes
-from .store import KnownEntry, RunLock, Store
+from .store import Backoff, KnownEntry, RunLock, Store
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class FeedProcessor:
         self.fetcher = fetcher
         self._extractor = extractor
         self._scorer = scorer
+        self.backoff = Backoff(after=options.backoff_after_failures)
         self._pool = ThreadPoolExecutor(max_workers=max(1, options.page_workers), thread_name_prefix="page")
 
     def close(self) -> None:
@@ -86,11 +88,18 @@ class FeedProcessor:
         started = time.monotonic()
         outcome = self._process(feed)
         outcome.seconds = time.monotonic() - started
+        if outcome.error:
+            outcome.error = redact(outcome.error)  # URLs in errors may carry feeds.yaml credentials
         return outcome
 
     def _process(self, feed: FeedState) -> FeedOutcome:
         if feed.disabled:
             return FeedOutcome(feed.name, "disabled", error=f"disabled: {feed.disabled_reason}")
+        if feed.next_check and feed.next_check > iso_utc(utc_now()):
+            return FeedOutcome(
+                feed.name, "skipped",
+                error=f"backing off until {feed.next_check} after {feed.consecutive_failures} failure(s) in a row",
+            )
         try:
             fetched = self.fetcher.get(
                 feed.url,
@@ -102,7 +111,11 @@ class FeedProcessor:
         except FetchError as e:
             gone = e.status == 410
             error = f"{e} - feed disabled (410 Gone); edit its URL in feeds.yaml to re-enable" if gone else str(e)
-            self.store.record_feed_failure(feed, error, e.status, disable=gone)
+            next_check = self.store.record_feed_failure(
+                feed, error, e.status, disable=gone, retry_after=e.retry_after, backoff=self.backoff
+            )
+            if next_check:
+                error += f"; next try after {next_check}"
             return FeedOutcome(feed.name, "failed", error=error, http_status=e.status)
         if fetched.not_modified:
             self.store.record_feed_success(feed, fetched)
@@ -110,12 +123,12 @@ class FeedProcessor:
         try:
             parsed = parse_feed(fetched, self.options.max_entries_per_feed)
         except FeedParseError as e:
-            self.store.record_feed_failure(feed, str(e), fetched.status)
+            self.store.record_feed_failure(feed, str(e), fetched.status, backoff=self.backoff)
             return FeedOutcome(feed.name, "failed", error=str(e), http_status=fetched.status)
         if parsed.warning:
             log.warning("feed=%r warning=%r", feed.name, parsed.warning)
 
-        outcome = FeedOutcome(feed.name, "ok", http_status=fetched.status, entries=len(parsed.entries))
+        outcome = FeedOutcome(feed.name, "ok", http_status=fetched.status, entries=len(parsed.entries), warning=parsed.warning)
         known = self.store.known_entries(feed.id)
         seen: set[str] = set()
         todo = []
@@ -217,7 +230,7 @@ def ingest(
                         outcome = processor.process(feed)
                     except Exception as e:  # a bug or a hostile input must cost one feed, not the run
                         log.exception("feed=%r internal error", feed.name)
-                        outcome = FeedOutcome(feed.name, "failed", error=f"internal error: {type(e).__name__}: {e}")
+                        outcome = FeedOutcome(feed.name, "failed", error=redact(f"internal error: {type(e).__name__}: {e}"))
                         store.record_feed_failure(feed, outcome.error or "", None)
                     store.record_feed_outcome(run_id, feed.id, outcome)
                     summary.outcomes.append(outcome)

@@ -13,6 +13,23 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@")
 
 
+def redact(text: str) -> str:
+    """Credentials in URLs blanked: https://user:pass@host/ -> https://***@host/."""
+    return _URL_CREDENTIALS.sub(r"\g<scheme>***@", text)
+
+
+def with_credentials(url: str, source: str) -> str:
+    """url with the user:password of `source` put back, when the hosts match and url has none of its own."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    origin, target = urlsplit(source), urlsplit(url)
+    if not origin.username or target.hostname != origin.hostname:
+        return url
+    userinfo = origin.netloc.rsplit("@", 1)[0]
+    host = target.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(target._replace(netloc=f"{userinfo}@{host}"))
+
+
 class RedactSecrets(logging.Filter):
     """Blanks credentials in URLs (scheme://user:pass@host) and any registered secret value."""
 
@@ -21,7 +38,7 @@ class RedactSecrets(logging.Filter):
         self.secrets = [s for s in (secrets or []) if s]
 
     def redact(self, text: str) -> str:
-        text = _URL_CREDENTIALS.sub(r"\g<scheme>***@", text)
+        text = redact(text)
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text

@@ -159,6 +159,7 @@ class FeedOutcome:
     new_statements: int = 0
     page_errors: int = 0
     seconds: float = 0.0
+    warning: str | None = None
 
 
 @dataclass

@@ -35,6 +35,7 @@ class Options:
     officials: Path | None = None  # a user's officials file, merged over the bundled registry
     batch_size: int = 32
     max_entries_per_feed: int = 500
+    backoff_after_failures: int = 3  # then the feed is tried every 2nd, 4th, then 7th night
     # spikes: a day's escalation against the series' trailing baseline (docs/schema.md)
     spike_window_days: int = 30
     spike_min_days: int = 4

@@ -21,6 +21,7 @@ from .errors import FeedParseError
 from .models import Entry, FetchResult
 
 _TAG = re.compile(r"<[^>]+>")
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -28,7 +29,7 @@ def plain_text(fragment: str | None) -> str:
     """Text of an HTML fragment: tags dropped, entities decoded, whitespace folded."""
     if not fragment:
         return ""
-    text = html.unescape(_TAG.sub(" ", fragment))
+    text = html.unescape(_TAG.sub(" ", _SCRIPT.sub(" ", fragment)))
     lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 

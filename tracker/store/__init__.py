@@ -7,6 +7,7 @@ and scores in one transaction, so a crash never leaves half an article behind.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -14,13 +15,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 import sqlite_utils
 
 from ..errors import LockedError, StoreError
+from ..logs import redact, with_credentials
 from ..models import (
     Article,
     FeedOutcome,
@@ -39,6 +41,20 @@ from .schema import LATEST_VERSION, MIGRATIONS
 
 def _now() -> str:
     return iso_utc(utc_now())
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """After `after` failures in a row, a feed is tried every 2nd, 4th, then 7th night, not every night."""
+
+    after: int = 3
+    longest_days: int = 7
+
+    def delay(self, failures: int) -> timedelta | None:
+        if failures < self.after:
+            return None
+        nights = min(self.longest_days, 2 ** (failures - self.after + 1))
+        return timedelta(days=nights) - timedelta(hours=1)  # an hour early, so the nightly run at that hour picks it
 
 
 @dataclass(frozen=True)
@@ -124,43 +140,36 @@ class Store:
         A feed keeps its HTTP state and its redirected URL while the URL in the file
         stays the same; editing the URL in the file starts it afresh (and re-enables it).
         Feeds no longer listed are kept, marked inactive, so their articles stay.
+        Credentials in a URL stay in feeds.yaml: the database holds the URL without them,
+        and the states returned carry them again for fetching.
         """
         specs = list(specs)
         now = _now()
         with self.db.atomic():
             self.db.execute("UPDATE feeds SET active = 0")
             for spec in specs:
+                url = redact(spec.url)
                 row = self._feed_row_by_name(spec.name)
                 if row is None:
                     self.db["feeds"].insert(
-                        {
-                            "name": spec.name,
-                            "kind": spec.kind,
-                            "config_url": spec.url,
-                            "url": spec.url,
-                            "active": 1,
-                            "created": now,
-                        }
+                        {"name": spec.name, "kind": spec.kind, "config_url": url, "url": url, "active": 1, "created": now}
                     )
-                elif row["config_url"] != spec.url:
+                elif row["config_url"] != url:
                     self.db["feeds"].update(
                         row["id"],
                         {
-                            "kind": spec.kind,
-                            "config_url": spec.url,
-                            "url": spec.url,
-                            "active": 1,
-                            "etag": None,
-                            "last_modified": None,
-                            "disabled": 0,
-                            "disabled_reason": None,
-                            "consecutive_failures": 0,
+                            "kind": spec.kind, "config_url": url, "url": url, "active": 1, "etag": None,
+                            "last_modified": None, "disabled": 0, "disabled_reason": None, "consecutive_failures": 0,
                             "next_check": None,
                         },
                     )
                 else:
                     self.db["feeds"].update(row["id"], {"kind": spec.kind, "active": 1})
-        return [self.feed_state(spec.name) for spec in specs]
+        states = []
+        for spec in specs:
+            state = self.feed_state(spec.name)
+            states.append(dataclasses.replace(state, url=with_credentials(state.url, spec.url)))
+        return states
 
     def _feed_row_by_name(self, name: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM feeds WHERE name = ?", [name]))
@@ -195,20 +204,31 @@ class Store:
         if not fetched.not_modified:
             changes.update(etag=fetched.etag, last_modified=fetched.last_modified)
         if fetched.permanent_url:
-            changes["url"] = fetched.permanent_url
+            changes["url"] = redact(fetched.permanent_url)
         self.db["feeds"].update(feed.id, changes)
 
-    def record_feed_failure(self, feed: FeedState, error: str, status: int | None, *, disable: bool = False) -> None:
-        now = _now()
+    def record_feed_failure(
+        self, feed: FeedState, error: str, status: int | None, *, disable: bool = False,
+        retry_after: float | None = None, backoff: Backoff | None = None,
+    ) -> str | None:
+        """Count a failure; set when the feed is next worth trying. Returns that time, if any."""
+        now = utc_now()
+        error = redact(error)
+        failures = feed.consecutive_failures + 1
+        delay = backoff.delay(failures) if backoff is not None else None
+        if retry_after is not None:
+            delay = max(delay or timedelta(0), timedelta(seconds=min(retry_after, 7 * 86400)))
+        next_check = iso_utc(now + delay) if delay else None
         with self.db.atomic():
             self.db.execute(
                 """UPDATE feeds SET last_checked = ?, last_status = ?, last_error = ?, last_error_at = ?,
-                   consecutive_failures = consecutive_failures + 1, total_failures = total_failures + 1
-                   WHERE id = ?""",
-                [now, status, error, now, feed.id],
+                   consecutive_failures = consecutive_failures + 1, total_failures = total_failures + 1,
+                   next_check = ? WHERE id = ?""",
+                [iso_utc(now), status, error, iso_utc(now), next_check, feed.id],
             )
             if disable:
                 self.db["feeds"].update(feed.id, {"disabled": 1, "disabled_reason": error})
+        return next_check
 
     # -- articles --------------------------------------------------------
 
@@ -240,7 +260,7 @@ class Store:
             "summary": article.summary,
             "text": article.text,
             "text_source": article.text_source,
-            "page_error": article.page_error,
+            "page_error": redact(article.page_error) if article.page_error else None,
             "entry_hash": article.entry_hash,
             "extractor": extractor,
             "updated": now,
@@ -448,7 +468,8 @@ class Store:
                 "feed_id": feed_id,
                 "status": outcome.status,
                 "http_status": outcome.http_status,
-                "error": outcome.error,
+                "error": redact(outcome.error) if outcome.error else None,
+                "warning": redact(outcome.warning) if outcome.warning else None,
                 "entries": outcome.entries,
                 "new_articles": outcome.new_articles,
                 "updated_articles": outcome.updated_articles,
@@ -502,7 +523,9 @@ class RunLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle = self.path.open("a+")
         except OSError as e:
-            raise StoreError(f"cannot create lock file {self.path}: {e.strerror or e}") from e
+            blocker = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
+            reason = f"{blocker} is a file, not a folder" if blocker else (e.strerror or str(e))
+            raise StoreError(f"cannot create lock file {self.path}: {reason}") from e
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as e:

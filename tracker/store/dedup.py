@@ -32,11 +32,24 @@ def speaker_key(official_id: str | None, speaker: str) -> str:
     return official_id or "name:" + fold(speaker)
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NEGATION = re.compile(r"\b(?:not|no|never|nor|none|cannot|without)\b|n't\b")
+
+
+def _facts(text: str) -> tuple[list[str], int]:
+    """The numbers and the count of negations: the small edits that change what was said."""
+    lowered = text.casefold().replace("’", "'")
+    return sorted(_NUMBER.findall(lowered)), len(_NEGATION.findall(lowered))
+
+
 def near_identical(a: str, b: str) -> bool:
-    """Same words but for small edits: a character-level similarity of at least SIMILARITY."""
+    """Same words but for small edits: a character-level similarity of at least SIMILARITY,
+    with the same numbers and the same negations ("25%" is not "35%", "will" is not "will not")."""
     na, nb = normalize(a), normalize(b)
     if na == nb:
         return True
+    if _facts(a) != _facts(b):
+        return False
     if min(len(na), len(nb)) < MIN_FUZZY_CHARS or min(len(na), len(nb)) / max(len(na), len(nb)) < SIMILARITY:
         return False
     return difflib.SequenceMatcher(None, na, nb, autojunk=False).ratio() >= SIMILARITY

@@ -348,4 +348,12 @@ CREATE TABLE digests (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        5,
+        "run_feeds.warning: what a feed's body got wrong when its entries were recovered anyway",
+        "ALTER TABLE run_feeds ADD COLUMN warning TEXT;",
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
