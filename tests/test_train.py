@@ -42,6 +42,7 @@ def test_first_command_that_needs_the_model_builds_it(tmp_path, monkeypatch, wor
     result = CliRunner().invoke(cli, ["score"], input='{"text": "We will impose tariffs on Friday."}\n')
     assert result.exit_code == 0, result.output
     assert "no trained escalation model" in result.stderr and "training it now" in result.stderr
-    assert "epoch 8/8" in result.stderr
+    epochs = TrainConfig().epochs
+    assert f"epoch {epochs}/{epochs}" in result.stderr
     assert json.loads(result.stdout)["label"] in ("deescalate", "neutral", "pressure", "threat")
     assert (models / "escalation" / "card.json").exists()

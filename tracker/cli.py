@@ -278,7 +278,7 @@ def score(ctx: click.Context, file: Any) -> None:
 
     options = _options(ctx)
     objects = (obj for _, obj in read_objects(file, file.name))
-    for scored in score_objects(objects, load_scorer(), max(64, options.batch_size)):
+    for scored in score_objects(objects, load_scorer(quantize=options.quantize_scorer), max(64, options.batch_size)):
         click.echo(dumps(scored))
 
 
@@ -302,15 +302,14 @@ def train(ctx: click.Context, epochs: int | None, seed: int | None) -> None:
 
 
 @cli.group(name="eval", invoke_without_command=True)
-@click.option("--quantize", is_flag=True, help="Evaluate the dynamically int8-quantised model.")
 @click.pass_context
-def eval_(ctx: click.Context, quantize: bool) -> None:
+def eval_(ctx: click.Context) -> None:
     """Held-out metrics of the classifier beside the TF-IDF baseline; `tracker eval extraction` for the extractor."""
     if ctx.invoked_subcommand is not None:
         return
     from .evaluate.classifier import evaluate_classifier, report
 
-    models, tags, n = evaluate_classifier(quantize=quantize)
+    models, tags, n = evaluate_classifier()
     click.echo(report(models, tags, n))
 
 

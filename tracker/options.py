@@ -34,6 +34,7 @@ class Options:
     # pipeline
     officials: Path | None = None  # a user's officials file, merged over the bundled registry
     batch_size: int = 32
+    quantize_scorer: bool = False  # int8 scoring: twice as fast, a few points less accurate
     max_entries_per_feed: int = 500
     backoff_after_failures: int = 3  # then the feed is tried every 2nd, 4th, then 7th night
     # spikes: a day's escalation against the series' trailing baseline (docs/schema.md)

@@ -116,8 +116,8 @@ def report(models: Sequence[ClassifierMetrics], tags: TagMetrics, n: int) -> str
     return "\n".join(lines)
 
 
-def evaluate_classifier(*, quantize: bool = False) -> tuple[list[ClassifierMetrics], TagMetrics, int]:
-    """Held-out metrics of the fine-tuned model (calibrated), and of the TF-IDF baseline."""
+def evaluate_classifier() -> tuple[list[ClassifierMetrics], TagMetrics, int]:
+    """Held-out metrics of the model (float32, as scoring uses it), of its int8 form, and of the TF-IDF baseline."""
     from ..score.baseline import TfidfBaseline
     from ..score.corpus import load_corpus, split
     from ..score.model import TransformerScorer, ensure_model, softmax
@@ -125,12 +125,14 @@ def evaluate_classifier(*, quantize: bool = False) -> tuple[list[ClassifierMetri
     examples = load_corpus()
     test = split(examples, "test")
     labels = np.array([e.level for e in test])
-    scorer = TransformerScorer(ensure_model(), quantize=quantize)
-    logits = scorer.logits([e.text for e in test])
-    transformer = classifier_metrics(
-        scorer.name, labels, softmax(logits, scorer.temperature), uncalibrated=softmax(logits, 1.0)
-    )
+    texts = [e.text for e in test]
+    folder = ensure_model()
+    results = []
+    for quantize in (False, True):
+        scorer = TransformerScorer(folder, quantize=quantize)
+        logits = scorer.logits(texts)
+        results.append(classifier_metrics(scorer.name, labels, softmax(logits, scorer.temperature), uncalibrated=softmax(logits, 1.0)))
     baseline = TfidfBaseline().fit(split(examples, "train"), split(examples, "validation"))
-    tfidf = classifier_metrics("tfidf-logreg", labels, baseline.probabilities([e.text for e in test]))
-    tags = instrument_metrics(test, [scorer.tagger.tags(e.text) for e in test])
-    return [transformer, tfidf], tags, len(test)
+    results.append(classifier_metrics("tfidf-logreg", labels, baseline.probabilities(texts)))
+    tags = instrument_metrics(test, [scorer.tagger.tags(t) for t in texts])
+    return results, tags, len(test)

@@ -38,7 +38,7 @@ class TrainingError(TrackerError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 8
+    epochs: int = 6
     batch_size: int = 16
     learning_rate: float = 8e-5
     weight_decay: float = 0.01
@@ -47,8 +47,8 @@ class TrainConfig:
     seed: int = 13
     threads: int = 2
     pooling: str = "mean"  # mean of the token states, as all-MiniLM-L6-v2 was trained; "cls" uses BERT's pooler
-    ordinal_weight: float = 0.0  # weight of the squared error of the expected level, beside cross-entropy
-    label_smoothing: float = 0.0
+    ordinal_weight: float = 0.5  # weight of the squared error of the expected level, beside cross-entropy
+    label_smoothing: float = 0.1
     layer_decay: float = 1.0  # learning rate multiplier per layer below the top (1.0: the same everywhere)
 
 
