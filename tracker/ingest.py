@@ -8,9 +8,12 @@ never hides entries behind a later 304.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import FeedParseError, FetchError
@@ -42,6 +45,23 @@ class Progress:
     feed_done: OutcomeCallback = lambda outcome: None
 
 
+class Stages:
+    """Seconds spent per pipeline stage (summed over threads for the page stages)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def time(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.seconds[stage] += time.perf_counter() - started
+
+
 def _chunks(items: Sequence[Entry], size: int) -> Iterator[Sequence[Entry]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -66,6 +86,7 @@ class FeedProcessor:
         self._extractor = extractor
         self._scorer = scorer
         self.backoff = Backoff(after=options.backoff_after_failures)
+        self.stages = Stages()
         self._pool = ThreadPoolExecutor(max_workers=max(1, options.page_workers), thread_name_prefix="page")
 
     def close(self) -> None:
@@ -75,13 +96,15 @@ class FeedProcessor:
     def extractor(self) -> Extractor:
         """Loaded on first use: a run where every feed answers 304 never loads a model."""
         if self._extractor is None:
-            self._extractor = load_extractor(self.options.officials)
+            with self.stages.time("load_models"):
+                self._extractor = load_extractor(self.options.officials)
         return self._extractor
 
     @property
     def scorer(self) -> Scorer:
         if self._scorer is None:
-            self._scorer = load_scorer()
+            with self.stages.time("load_models"):
+                self._scorer = load_scorer(quantize=self.options.quantize_scorer)
         return self._scorer
 
     def process(self, feed: FeedState) -> FeedOutcome:
@@ -101,13 +124,14 @@ class FeedProcessor:
                 error=f"backing off until {feed.next_check} after {feed.consecutive_failures} failure(s) in a row",
             )
         try:
-            fetched = self.fetcher.get(
-                feed.url,
-                max_bytes=self.options.max_feed_bytes,
-                accept=FEED_ACCEPT,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
-            )
+            with self.stages.time("fetch_feeds"):
+                fetched = self.fetcher.get(
+                    feed.url,
+                    max_bytes=self.options.max_feed_bytes,
+                    accept=FEED_ACCEPT,
+                    etag=feed.etag,
+                    last_modified=feed.last_modified,
+                )
         except FetchError as e:
             gone = e.status == 410
             error = f"{e} - feed disabled (410 Gone); edit its URL in feeds.yaml to re-enable" if gone else str(e)
@@ -121,7 +145,8 @@ class FeedProcessor:
             self.store.record_feed_success(feed, fetched)
             return FeedOutcome(feed.name, "not_modified", http_status=304)
         try:
-            parsed = parse_feed(fetched, self.options.max_entries_per_feed)
+            with self.stages.time("parse"):
+                parsed = parse_feed(fetched, self.options.max_entries_per_feed)
         except FeedParseError as e:
             self.store.record_feed_failure(feed, str(e), fetched.status, backoff=self.backoff)
             return FeedOutcome(feed.name, "failed", error=str(e), http_status=fetched.status)
@@ -140,7 +165,8 @@ class FeedProcessor:
             articles = list(self._pool.map(lambda e: self._article(feed, e), chunk))
             self._annotate(feed, articles)
             for article in articles:
-                is_new, statements = self.store.save_article(article, extractor=self.extractor.name)
+                with self.stages.time("store"):
+                    is_new, statements = self.store.save_article(article, extractor=self.extractor.name)
                 outcome.new_articles += is_new
                 outcome.updated_articles += not is_new
                 outcome.new_statements += statements
@@ -154,8 +180,10 @@ class FeedProcessor:
         page_error: str | None = None
         if entry.link:
             try:
-                page = self.fetcher.get(entry.link, max_bytes=self.options.max_page_bytes)
-                text = main_text(page.body, url=page.url, title=entry.title)
+                with self.stages.time("fetch_pages"):
+                    page = self.fetcher.get(entry.link, max_bytes=self.options.max_page_bytes)
+                with self.stages.time("page_text"):
+                    text = main_text(page.body, url=page.url, title=entry.title)
                 if text is None:
                     page_error = "no main text found on the page"
             except FetchError as e:
@@ -190,9 +218,12 @@ class FeedProcessor:
             )
             for a in articles
         ]
-        per_article = self.extractor.extract(inputs)
+        extractor, scorer = self.extractor, self.scorer  # loaded (and timed) before the clock below starts
+        with self.stages.time("extract"):
+            per_article = extractor.extract(inputs)
         texts = [statement.text for statements in per_article for statement in statements]
-        scores = iter(self.scorer.score(texts)) if texts else iter(())
+        with self.stages.time("score"):
+            scores = iter(scorer.score(texts)) if texts else iter(())
         for article, statements in zip(articles, per_article, strict=True):
             article.statements = [ScoredStatement(statement, next(scores)) for statement in statements]
 
@@ -238,11 +269,14 @@ def ingest(
                     progress.feed_done(outcome)
             finally:
                 processor.close()
-        spikes = refresh_spikes(store, options.spike_rule, since_statement_id=last_statement)
+        with processor.stages.time("spikes"):
+            spikes = refresh_spikes(store, options.spike_rule, since_statement_id=last_statement)
+        summary.stages = {stage: round(seconds, 3) for stage, seconds in processor.stages.seconds.items()}
         summary.seconds = time.monotonic() - started
         store.finish_run(summary)
         log.info("run=%d spikes=%d (in the series that got new statements)", run_id, spikes)
         log.info("run=%d finished %s", run_id, summary.line())
+        log.info("run=%d stages %s", run_id, " ".join(f"{k}={v:.2f}" for k, v in sorted(summary.stages.items())))
     return summary
 
 

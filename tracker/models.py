@@ -167,6 +167,7 @@ class RunSummary:
     run_id: int
     outcomes: list[FeedOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[FeedOutcome]:

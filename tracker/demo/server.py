@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .corpus import DemoFeed, article_path, feed_path, render_feed, render_page
@@ -24,7 +24,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        route = self.server.routes.get(self.path.split("?", 1)[0])
+        path = self.path.split("?", 1)[0]
+        routes = self.server.routes
+        route = routes(path) if callable(routes) else routes.get(path)
         if route is None:
             body = b"not found\n"
             self.send_response(404)
@@ -53,20 +55,24 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+Routes = Mapping[str, tuple[str, bytes]] | Callable[[str], tuple[str, bytes] | None]
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    routes: Mapping[str, tuple[str, bytes]]
+    request_queue_size = 128
+    routes: Routes
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A client hanging up a kept-alive connection is not worth a traceback on the console."""
 
 
 class StaticServer:
-    """Serves fixed routes from 127.0.0.1 on a free port, in a background thread."""
+    """Serves routes (a mapping, or a function of the path) from 127.0.0.1 on a free port, in a background thread."""
 
-    def __init__(self, routes: Mapping[str, tuple[str, bytes]] | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, routes: Routes | None = None, host: str = "127.0.0.1", port: int = 0):
         self._server = _Server((host, port), _Handler)
-        self._server.routes = dict(routes or {})
+        self._server.routes = routes if callable(routes) else dict(routes or {})
         self._thread = threading.Thread(target=self._server.serve_forever, name="demo-http", daemon=True)
 
     @property
@@ -74,8 +80,8 @@ class StaticServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def set_routes(self, routes: Mapping[str, tuple[str, bytes]]) -> None:
-        self._server.routes = dict(routes)
+    def set_routes(self, routes: Routes) -> None:
+        self._server.routes = routes if callable(routes) else dict(routes)
 
     def __enter__(self) -> StaticServer:
         self._thread.start()

@@ -495,6 +495,7 @@ class Store:
                 "updated_articles": summary.updated_articles,
                 "new_statements": summary.new_statements,
                 "seconds": round(summary.seconds, 3),
+                "stages": json.dumps(summary.stages),
             },
         )
 

@@ -356,4 +356,8 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(6, "runs.stages: seconds per pipeline stage (JSON)", "ALTER TABLE runs ADD COLUMN stages TEXT;"),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
