@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span, Token
 from ..models import Statement
 from .people import DEFINITE, GENERIC_HEADS, PRONOUNS, People, Person, appositive, strip_titles, title_before
 from .quotes import Quote
+from .roles import PRIVATE_ORG, country_in
 
 if not Doc.has_extension("statements"):
     Doc.set_extension("statements", default=None)
@@ -233,7 +234,20 @@ class Candidate:
 
 
 def is_speech_verb(token: Token) -> bool:
-    return token.pos_ in ("VERB", "AUX") and (token.lemma_.casefold() in SPEECH_LEMMAS or token.lower_ in SPEECH_FORMS)
+    """A speech verb, by its form: the pipeline runs without spaCy's lemmatizer (speed), so forms are listed."""
+    return token.pos_ in ("VERB", "AUX") and (token.lower_ in SPEECH_FORMS or token.lower_ in SPEECH_LEMMAS)
+
+
+def verb_base(token: Token) -> str:
+    """vowed -> vow, urges -> urge, promising -> promis(e): enough to tell the infinitive-taking speech verbs."""
+    word = token.lower_
+    for suffix, replacement in (("ied", "y"), ("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)] + replacement
+            for candidate in (stem, stem + "e"):
+                if candidate in INFINITIVE_VERBS:
+                    return candidate
+    return word
 
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
@@ -326,7 +340,7 @@ class Attributor:
             if person is not None:
                 return person
             if token.ent_type_ in ("GPE", "ORG", "NORP", "LOC", "FAC") and not self._person_entity(name):
-                return None
+                return None  # (only when the pipeline runs spaCy's NER)
             if token.pos_ == "PROPN" and self._looks_like_person(name):
                 role = title_before(self.doc, name.start, name.end) or appositive(self.doc, token)
                 return self.people.add(name.text, name.start_char, name.end_char, subject=True, role_text=role)
@@ -348,6 +362,11 @@ class Attributor:
             child = stack.pop()
             if child.i in self.people.by_token:
                 return self.people.by_token[child.i]
+            if child.dep_ == "pobj" and child.pos_ == "PROPN" and token.lower_ in GENERIC_HEADS:
+                name = self._name_at(child)
+                if name is not None and self._looks_like_person(name):
+                    role = self.doc[token.left_edge.i : name.start].text.strip()
+                    return self.people.add(name.text, name.start_char, name.end_char, subject=True, role_text=role or None)
             stack += [c for c in child.children if c.dep_ not in ("relcl", "acl", "appos", "advcl", "conj")]
         return None
 
@@ -359,25 +378,32 @@ class Attributor:
         if self._person_entity(name):
             return True
         words = name.text.split()
-        return len(words) >= 2 and all(w[:1].isupper() for w in words) and not INSTITUTION.search(name.text)
+        return (
+            len(words) >= 2 and all(w[:1].isupper() for w in words) and not INSTITUTION.search(name.text)
+            and not PRIVATE_ORG.search(name.text) and country_in(name.text) is None
+        )
 
     def _name_at(self, token: Token) -> Span | None:
         """The proper-name span around a PROPN subject (its compound/flat parts), titles excluded."""
         if token.pos_ != "PROPN":
             return None
         start = end = token.i
-        while (
-            start > 0
-            and self.doc[start - 1].pos_ == "PROPN"
-            and self.doc[start - 1].head.i in range(start, token.i + 1)
-        ):
-            start -= 1
-        while (
-            end + 1 < len(self.doc)
-            and self.doc[end + 1].pos_ == "PROPN"
-            and self.doc[end + 1].dep_ in ("flat", "compound")
-        ):
-            end += 1
+        while start > 0:
+            previous = self.doc[start - 1]
+            if previous.pos_ == "PROPN" and previous.head.i in range(start, token.i + 1):
+                start -= 1
+            elif start > 1 and _joins(self.doc, start - 1):  # hyphenated names come in three tokens: Ji - won
+                start -= 2
+            else:
+                break
+        while end + 1 < len(self.doc):
+            following = self.doc[end + 1]
+            if following.pos_ == "PROPN" and following.dep_ in ("flat", "compound"):
+                end += 1
+            elif end + 2 < len(self.doc) and _joins(self.doc, end + 1):
+                end += 2
+            else:
+                break
         span = self.doc[start : end + 1]
         name = strip_titles(span.text)
         if not name:
@@ -515,7 +541,7 @@ class Attributor:
 
     def _reported_span(self, verb: Token) -> tuple[int, int] | None:
         complement = next((c for c in verb.children if c.dep_ == "ccomp"), None)
-        if complement is None and verb.lemma_ in INFINITIVE_VERBS and verb.dep_ not in ("relcl", "acl"):
+        if complement is None and verb_base(verb) in INFINITIVE_VERBS and verb.dep_ not in ("relcl", "acl"):
             complement = next((c for c in verb.children if c.dep_ == "xcomp" and c.i > verb.i), None)
             if complement is not None:
                 obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i < complement.i), None)
@@ -596,6 +622,14 @@ class Attributor:
             statements.append(self.people.describe(speaker).statement(c.kind, self.doc.text, c.start, c.end))
             last = (speaker, _paragraph_of(self.doc._.paragraphs or [], c.start))
         return statements
+
+
+def _joins(doc: Doc, i: int) -> bool:
+    """doc[i] is a hyphen joining two words with no space: the "-" of "Ji-won"."""
+    return (
+        doc[i].text == "-" and not doc[i - 1].whitespace_ and not doc[i].whitespace_
+        and doc[i - 1].is_alpha and doc[i + 1].is_alpha
+    )
 
 
 def _is_dateline(token: Token) -> bool:

@@ -317,9 +317,23 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
+HEAD_TITLES = {
+    "minister", "secretary", "president", "governor", "chancellor", "premier", "commissioner", "chair", "chairman",
+    "chairwoman", "representative", "ambassador", "spokesperson", "spokesman", "spokeswoman", "senator", "director",
+    "envoy", "negotiator", "leader", "mr.", "ms.", "mrs.", "dr.", "mr", "ms", "mrs", "dr", "sir", "dame", "of",
+}
+
+
 def strip_titles(name: str) -> str:
-    """'Treasury Secretary Scott Bessent' -> 'Scott Bessent'; "Kato's" -> 'Kato'."""
+    """'Treasury Secretary Scott Bessent' -> 'Scott Bessent'; "Kato's" -> 'Kato';
+    'Assistant U.S. Trade Representative Laura Whitcombe' -> 'Laura Whitcombe' (after the last title word)."""
     words = name.replace("’s", "").replace("'s", "").split()
+    def is_title(word: str) -> bool:  # "Director-General" counts, as "director" does
+        return any(part in HEAD_TITLES for part in word.casefold().strip(",").split("-"))
+
+    last_title = max((i for i, w in enumerate(words[:-1]) if is_title(w)), default=-1)
+    if last_title >= 0:
+        words = words[last_title + 1 :]
     while len(words) > 1 and words[0].casefold().strip(",") in TITLE_WORDS:
         words = words[1:]
     if len(words) == 1 and words[0].casefold() in TITLE_WORDS:
