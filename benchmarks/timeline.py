@@ -31,9 +31,8 @@ def generate(store: Store, statements: int, seed: int = 7) -> None:
     db = store.db
     db.execute("INSERT INTO feeds (name, kind, config_url, url, created) VALUES ('bench', 'news', 'http://x/', 'http://x/', '2025-01-01T00:00:00Z')")
     officials = [(f"official-{i:03d}", f"Official Number{i:03d}", COUNTRIES[i % len(COUNTRIES)]) for i in range(200)]
-    db.conn.executemany(
-        "INSERT INTO officials (id, name, country, role) VALUES (?, ?, ?, 'Minister')", officials
-    )
+    with db.atomic():
+        db.conn.executemany("INSERT INTO officials (id, name, country, role) VALUES (?, ?, ?, 'Minister')", officials)
     start = date(2025, 1, 1)
     per_article = 4
     batch_articles, batch_statements, batch_scores, batch_sources = [], [], [], []
@@ -73,6 +72,7 @@ def generate(store: Store, statements: int, seed: int = 7) -> None:
             batch_articles, batch_statements, batch_scores, batch_sources = [], [], [], []
             print(f"  generated {statement_id:,} statements", flush=True)
     db.execute("ANALYZE")
+    db.commit()
 
 
 def timed(label: str, action, repeat: int = 5) -> None:

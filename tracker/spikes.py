@@ -61,7 +61,7 @@ def find_spikes(points: list[DayPoint], rule: SpikeRule) -> list[dict]:
 
 _SERIES = {
     "official": ("official_id", "official_id IS NOT NULL"),
-    "country": ("country", "country IS NOT NULL AND official = 1"),
+    "country": ("country", "official = 1"),
 }
 
 
@@ -70,9 +70,10 @@ def daily_series(store: Store, series: str, key: str) -> tuple[list[DayPoint], s
     column, where = _SERIES[series]
     rows = list(
         store.query(
-            f"""SELECT day, avg(escalation) AS mean, count(*) AS n, max(speaker) AS speaker
-                FROM timeline WHERE {column} = ? AND escalation IS NOT NULL AND {where}
-                GROUP BY day ORDER BY day""",
+            f"""SELECT st.day AS day, avg(sc.escalation) AS mean, count(*) AS n, max(st.speaker) AS speaker
+                FROM statements st JOIN scores sc ON sc.statement_id = st.id AND sc.current = 1
+                WHERE st.{column} = ? AND st.{where}
+                GROUP BY st.day ORDER BY st.day""",
             [key],
         )
     )
