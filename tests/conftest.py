@@ -41,6 +41,8 @@ def options(workdir: Path) -> Options:
         total_timeout=3.0,
         max_feed_bytes=200_000,
         max_page_bytes=200_000,
+        extract_workers=0,  # in-process extraction and scoring keep unit tests fast; the CLI tests use the workers
+        score_worker=False,
     )
 
 

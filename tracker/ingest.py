@@ -12,9 +12,10 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import FeedParseError, FetchError
 from .extract import Extractor, load_extractor
@@ -43,6 +44,16 @@ class Progress:
     feeds_total: Callable[[int], None] = lambda n: None
     feed_started: FeedCallback = lambda name: None
     feed_done: OutcomeCallback = lambda outcome: None
+
+
+class _Ready:
+    """An already finished extraction, for extractors that work in this process."""
+
+    def __init__(self, value: list) -> None:
+        self.value = value
+
+    def result(self) -> list:
+        return self.value
 
 
 class Stages:
@@ -84,27 +95,39 @@ class FeedProcessor:
         self.store = store
         self.fetcher = fetcher
         self._extractor = extractor
+        self._owns_extractor = extractor is None
         self._scorer = scorer
+        self._owns_scorer = False
         self.backoff = Backoff(after=options.backoff_after_failures)
         self.stages = Stages()
         self._pool = ThreadPoolExecutor(max_workers=max(1, options.page_workers), thread_name_prefix="page")
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for component, owned in ((self._extractor, self._owns_extractor), (self._scorer, self._owns_scorer)):
+            close = getattr(component, "close", None)
+            if close is not None and owned:
+                close()
 
     @property
     def extractor(self) -> Extractor:
         """Loaded on first use: a run where every feed answers 304 never loads a model."""
         if self._extractor is None:
             with self.stages.time("load_models"):
-                self._extractor = load_extractor(self.options.officials)
+                self._extractor = load_extractor(self.options.officials, workers=self.options.extract_workers)
         return self._extractor
 
     @property
     def scorer(self) -> Scorer:
         if self._scorer is None:
             with self.stages.time("load_models"):
-                self._scorer = load_scorer(quantize=self.options.quantize_scorer)
+                if self.options.score_worker:
+                    from .score.parallel import ParallelScorer
+
+                    self._scorer = ParallelScorer(quantize=self.options.quantize_scorer, threads=self.options.score_threads)
+                else:
+                    self._scorer = load_scorer(quantize=self.options.quantize_scorer, threads=self.options.score_threads)
+                self._owns_scorer = True
         return self._scorer
 
     def process(self, feed: FeedState) -> FeedOutcome:
@@ -161,18 +184,56 @@ class FeedProcessor:
             if entry.key not in seen and needs_work(entry, known.get(entry.key)):
                 todo.append(entry)
             seen.add(entry.key)
-        for chunk in _chunks(todo, self.options.batch_size):
-            articles = list(self._pool.map(lambda e: self._article(feed, e), chunk))
-            self._annotate(feed, articles)
-            for article in articles:
-                with self.stages.time("store"):
-                    is_new, statements = self.store.save_article(article, extractor=self.extractor.name)
-                outcome.new_articles += is_new
-                outcome.updated_articles += not is_new
-                outcome.new_statements += statements
-                outcome.page_errors += article.page_error is not None
+        # A pipeline over chunks: the pages of chunk i+1 are fetched and chunk i is parsed (in the
+        # extraction workers) while chunk i-1 is scored and stored here.
+        chunks = list(_chunks(todo, self.options.batch_size))
+        pages = self._fetch_pages(feed, chunks[0]) if chunks else []
+        if chunks:  # start the extraction and scoring workers loading while the pages download
+            self.extractor  # noqa: B018
+            self.scorer  # noqa: B018
+        previous: tuple[list[Article], Any] | None = None
+        for i in range(len(chunks)):
+            articles = [page.result() for page in pages]
+            pages = self._fetch_pages(feed, chunks[i + 1]) if i + 1 < len(chunks) else []
+            parsing = self._submit_extraction(feed, articles)
+            if previous is not None:
+                self._finish(outcome, *previous)
+            previous = (articles, parsing)
+        if previous is not None:
+            self._finish(outcome, *previous)
         self.store.record_feed_success(feed, fetched)
         return outcome
+
+    def _fetch_pages(self, feed: FeedState, entries: Sequence[Entry]) -> list[Future[Article]]:
+        return [self._pool.submit(self._article, feed, entry) for entry in entries]
+
+    def _submit_extraction(self, feed: FeedState, articles: list[Article]) -> Any:
+        inputs = [
+            ArticleInput(text=a.text, id=a.key, title=a.title, published=a.published, url=a.url,
+                         feed_kind=feed.kind, author=a.author)
+            for a in articles
+        ]
+        extractor = self.extractor  # loaded (and timed) before the clock below starts
+        with self.stages.time("extract_submit"):
+            submit = getattr(extractor, "submit", None)
+            return submit(inputs) if submit is not None else _Ready(extractor.extract(inputs))
+
+    def _finish(self, outcome: FeedOutcome, articles: list[Article], parsing: Any) -> None:
+        """Wait for a chunk's statements, score them in one batch, store each article in its own transaction."""
+        scorer = self.scorer
+        with self.stages.time("extract_wait"):
+            per_article = parsing.result()
+        texts = [statement.text for statements in per_article for statement in statements]
+        with self.stages.time("score"):
+            scores = iter(scorer.score(texts)) if texts else iter(())  # in the scoring worker when there is one
+        for article, statements in zip(articles, per_article, strict=True):
+            article.statements = [ScoredStatement(statement, next(scores)) for statement in statements]
+            with self.stages.time("store"):
+                is_new, new_statements = self.store.save_article(article, extractor=self.extractor.name)
+            outcome.new_articles += is_new
+            outcome.updated_articles += not is_new
+            outcome.new_statements += new_statements
+            outcome.page_errors += article.page_error is not None
 
     def _article(self, feed: FeedState, entry: Entry) -> Article:
         """Fetch the page of an entry; fall back to the entry's summary when that fails."""
@@ -203,30 +264,6 @@ class FeedProcessor:
             author=entry.author,
             page_error=page_error,
         )
-
-    def _annotate(self, feed: FeedState, articles: list[Article]) -> None:
-        """Extract statements from a batch of articles and score them all in one batch."""
-        inputs = [
-            ArticleInput(
-                text=a.text,
-                id=a.key,
-                title=a.title,
-                published=a.published,
-                url=a.url,
-                feed_kind=feed.kind,
-                author=a.author,
-            )
-            for a in articles
-        ]
-        extractor, scorer = self.extractor, self.scorer  # loaded (and timed) before the clock below starts
-        with self.stages.time("extract"):
-            per_article = extractor.extract(inputs)
-        texts = [statement.text for statements in per_article for statement in statements]
-        with self.stages.time("score"):
-            scores = iter(scorer.score(texts)) if texts else iter(())
-        for article, statements in zip(articles, per_article, strict=True):
-            article.statements = [ScoredStatement(statement, next(scores)) for statement in statements]
-
 
 def ingest(
     options: Options,

@@ -31,10 +31,13 @@ class Options:
     max_feed_bytes: int = 10 * 1024 * 1024
     max_page_bytes: int = 5 * 1024 * 1024
     page_workers: int = 4
+    extract_workers: int = 2  # processes parsing articles (0: in the ingest process itself)
     # pipeline
     officials: Path | None = None  # a user's officials file, merged over the bundled registry
     batch_size: int = 32
     quantize_scorer: bool = False  # int8 scoring: twice as fast, a few points less accurate
+    score_worker: bool = True  # score in a process of its own (torch then runs free of ingest's threads)
+    score_threads: int = 1  # torch threads for scoring in ingest: the extraction workers keep the other core busy
     max_entries_per_feed: int = 500
     backoff_after_failures: int = 3  # then the feed is tried every 2nd, 4th, then 7th night
     # spikes: a day's escalation against the series' trailing baseline (docs/schema.md)

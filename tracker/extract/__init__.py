@@ -22,8 +22,17 @@ class Extractor(Protocol):
     def extract(self, articles: Sequence[ArticleInput]) -> list[list[Statement]]: ...
 
 
-def load_extractor(officials: Path | None = None) -> Extractor:
-    """The spaCy extractor, with the bundled officials registry and the user's own file, if any."""
+def load_extractor(officials: Path | None = None, *, workers: int = 0) -> Extractor:
+    """The spaCy extractor, with the bundled officials registry and the user's own file, if any.
+
+    workers > 0 runs it in that many worker processes (ParallelExtractor), so that parsing
+    uses every core and overlaps with scoring; 0 runs it in this process.
+    """
+    files = [officials] if officials else []
+    if workers > 0:
+        from .parallel import ParallelExtractor
+
+        return ParallelExtractor(officials_files=files, workers=workers)
     from .pipeline import SpacyExtractor
 
-    return SpacyExtractor(officials_files=[officials] if officials else [])
+    return SpacyExtractor(officials_files=files)
