@@ -37,7 +37,7 @@ class Options:
     batch_size: int = 32
     quantize_scorer: bool = False  # int8 scoring: twice as fast, a few points less accurate
     score_worker: bool = True  # score in a process of its own (torch then runs free of ingest's threads)
-    score_threads: int = 1  # torch threads for scoring in ingest: the extraction workers keep the other core busy
+    score_threads: int = 2  # torch threads for scoring in ingest
     max_entries_per_feed: int = 500
     backoff_after_failures: int = 3  # then the feed is tried every 2nd, 4th, then 7th night
     # spikes: a day's escalation against the series' trailing baseline (docs/schema.md)
