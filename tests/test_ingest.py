@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 from tracker.ingest import ingest
 from tracker.store import Store
@@ -217,3 +218,111 @@ def test_speech_feed_attributes_the_body_to_the_author(server, options):
     rows = _rows(options.db, "SELECT speaker, kind, text FROM timeline")
     assert rows and all(r["kind"] == "speech" for r in rows)
     assert not any("sell Treasuries" in r["text"] for r in rows)
+
+
+_REMARKS = [
+    "We will respond to these tariffs with measures of our own",
+    "Talks with Beijing were constructive and will continue next week",
+    "Our export controls on chips are not up for negotiation",
+    "The dollar's strength reflects a strong economy",
+    "If they dump Treasuries, they will hurt themselves first",
+    "We welcome the extension of the truce on rare earths",
+    "Sanctions on the two banks take effect on Friday",
+    "Nobody wins a currency war, and we will not start one",
+    "The deficit must come down before the midterms",
+    "Every option remains on the table regarding soybeans",
+    "I spoke with my counterpart twice this morning",
+    "Duties on steel will double unless the plants close",
+    "The framework agreement is a good basis for a deal",
+    "We are studying restrictions on outbound investment",
+    "Markets have handled the volatility well so far",
+]
+
+
+def _feed_of_five(server, name: str, marker: str = "") -> None:
+    items = []
+    for i in range(5):
+        path = f"/{name}/{i}.html"
+        text = f'"{_REMARKS[(ord(name) - ord("a")) * 5 + i]}," Scott Bessent said.'
+        server.routes[path] = Reply(body=page(f"{name} story {i}", [text + (marker if i == 3 else "")]))
+        items.append(Item(f"{name} story {i}", path, guid=f"{name}-{i}"))
+    server.routes[f"/{name}.xml"] = feed_reply(rss(items, server, title=name))
+
+
+class _FailsOnMarker:
+    """The real extractor, except that a batch holding the marker raises, as a bug in a parser would."""
+
+    def __init__(self, marker: str):
+        from tracker.extract import load_extractor
+
+        self.real = load_extractor()
+        self.name, self.version, self.marker = self.real.name, self.real.version, marker
+
+    def extract(self, articles):
+        if any(self.marker in a.text for a in articles):
+            raise RuntimeError("parser bug")
+        return self.real.extract(articles)
+
+
+def test_chunks_of_several_feeds_share_the_pipeline_and_each_feed_is_accounted_for(server, options):
+    options = replace(options, batch_size=2)  # five articles: three chunks per feed, in flight across feeds
+    for name in ("a", "b", "c"):
+        _feed_of_five(server, name)
+    write_feeds(options.feeds, [(name.upper(), server.url(f"/{name}.xml")) for name in ("a", "b", "c")])
+    summary = ingest(options)
+    assert [(o.feed, o.status, o.new_articles, o.new_statements) for o in summary.outcomes] == [
+        ("A", "ok", 5, 5), ("B", "ok", 5, 5), ("C", "ok", 5, 5)
+    ]
+    rows = _rows(options.db, "SELECT a.key, count(s.id) AS n FROM articles a LEFT JOIN statements s ON s.article_id = a.id GROUP BY a.id")
+    assert len(rows) == 15 and all(r["n"] == 1 for r in rows)
+    assert all(r["etag"] for r in _rows(options.db, "SELECT etag FROM feeds"))  # stored once every chunk was
+    again = ingest(options)
+    assert [o.status for o in again.outcomes] == ["not_modified"] * 3
+
+
+def test_a_failing_chunk_fails_its_feed_only_and_the_next_run_completes_it(server, options):
+    options = replace(options, batch_size=2)
+    for name in ("a", "c"):
+        _feed_of_five(server, name)
+    _feed_of_five(server, "b", marker=" BOOM")
+    write_feeds(options.feeds, [(name.upper(), server.url(f"/{name}.xml")) for name in ("a", "b", "c")])
+    summary = ingest(options, extractor=_FailsOnMarker("BOOM"))
+    by_feed = {o.feed: o for o in summary.outcomes}
+    assert by_feed["A"].status == by_feed["C"].status == "ok"
+    assert by_feed["A"].new_articles == by_feed["C"].new_articles == 5
+    assert by_feed["B"].status == "failed" and "parser bug" in (by_feed["B"].error or "")
+    assert by_feed["B"].new_articles == 2  # the chunk before the failing one is kept
+    assert _rows(options.db, "SELECT etag, consecutive_failures FROM feeds WHERE name = 'B'") == [
+        {"etag": None, "consecutive_failures": 1}
+    ]
+    again = ingest(options)  # the real extractor: feed B is fetched again and completed, nothing doubled
+    assert {o.feed: (o.status, o.new_articles) for o in again.outcomes} == {
+        "A": ("not_modified", 0), "B": ("ok", 3), "C": ("not_modified", 0)
+    }
+    assert _rows(options.db, "SELECT count(*) AS n FROM statements")[0]["n"] == 15
+
+
+def test_a_statement_repeated_by_two_wires_is_scored_once(server, options, caplog):
+    quote = '"If Washington goes ahead, we are ready to sell part of our Treasury holdings," Katsunobu Kato said.'
+    for name in ("x", "y"):
+        server.routes[f"/{name}/1.html"] = Reply(body=page(f"{name} on Kato", [f"TOKYO - Wire {name} reports.", quote]))
+        items = [Item(f"{name} on Kato", f"/{name}/1.html", guid=f"{name}-1")]
+        server.routes[f"/{name}.xml"] = feed_reply(rss(items, server, title=name))
+    write_feeds(options.feeds, [("X", server.url("/x.xml")), ("Y", server.url("/y.xml"))])
+    caplog.set_level("INFO", logger="tracker.ingest")
+    summary = ingest(options)
+    assert summary.new_articles == 2
+    assert "statements extracted=2 scored=1" in caplog.text
+    rows = _rows(options.db, "SELECT level, instruments FROM timeline")
+    assert rows and all(r["level"] == 3 and "treasury_holdings" in r["instruments"] for r in rows)
+
+
+def test_score_memo_forgets_the_oldest_texts_first():
+    from tracker.ingest import ScoreMemo, _Ready
+
+    memo = ScoreMemo(size=2)
+    batch = _Ready(["score-a", "score-b", "score-c"])
+    for position, text in enumerate("abc"):
+        memo.put(text, batch, position)
+    assert "a" not in memo and memo.score("a") is None
+    assert [memo.score("b"), memo.score("c")] == ["score-b", "score-c"]

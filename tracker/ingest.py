@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import FeedParseError, FetchError
@@ -23,7 +23,20 @@ from .extract.registry import load_registry
 from .feedlist import load_feedlist
 from .fetch import FEED_ACCEPT, Fetcher
 from .logs import redact
-from .models import Article, ArticleInput, Entry, FeedOutcome, FeedState, RunSummary, ScoredStatement, iso_utc, utc_now
+from .models import (
+    Article,
+    ArticleInput,
+    Entry,
+    FeedOutcome,
+    FeedState,
+    FetchResult,
+    RunSummary,
+    Score,
+    ScoredStatement,
+    Statement,
+    iso_utc,
+    utc_now,
+)
 from .options import Options
 from .pages import main_text
 from .parse import parse_feed
@@ -73,6 +86,56 @@ class Stages:
                 self.seconds[stage] += time.perf_counter() - started
 
 
+@dataclass
+class _PendingFeed:
+    """A feed whose chunks are still in the pipeline; its outcome is final when the last one leaves."""
+
+    feed: FeedState
+    fetched: FetchResult
+    outcome: FeedOutcome
+    started: float
+    chunks_left: int
+    failed_chunk: int | None = None  # chunks from this one on are dropped; the ones before it are kept
+
+    def keeps(self, chunk: _Chunk) -> bool:
+        return self.failed_chunk is None or chunk.index < self.failed_chunk
+
+
+@dataclass
+class _Chunk:
+    """Up to batch_size articles of one feed on their way through extraction, scoring and storage."""
+
+    pending: _PendingFeed
+    index: int
+    articles: list[Article]
+    parsing: Any
+    statements: list[list[Statement]] = field(default_factory=list)
+    scoring: Any = None
+
+
+class ScoreMemo:
+    """Texts sent to the scorer in this run, with where their score will be, so a statement
+    repeated by several wires (even in chunks still in flight) is scored once.
+    Bounded: the oldest are forgotten first."""
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._batches: dict[str, tuple[Any, int]] = {}  # text -> (future of a batch's scores, position)
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._batches
+
+    def put(self, text: str, batch: Any, position: int) -> None:
+        if len(self._batches) >= self.size:
+            del self._batches[next(iter(self._batches))]
+        self._batches[text] = (batch, position)
+
+    def score(self, text: str) -> Score | None:
+        """The score, waiting for its batch if need be; None when the text was never sent or is forgotten."""
+        found = self._batches.get(text)
+        return found[0].result()[found[1]] if found is not None else None
+
+
 def _chunks(items: Sequence[Entry], size: int) -> Iterator[Sequence[Entry]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -85,11 +148,24 @@ def needs_work(entry: Entry, known: KnownEntry | None, max_page_attempts: int = 
     return known.page_error is not None and known.page_attempts < max_page_attempts
 
 
+FeedDone = Callable[[FeedState, FeedOutcome], None]
+
+
 class FeedProcessor:
-    """Processes one feed at a time with shared fetcher, extractor, scorer and store."""
+    """Starts one feed at a time; its articles flow through a pipeline shared by all feeds.
+
+    Every feed's outcome reaches `on_done` exactly once: at once for a failure, a 304 or
+    nothing new, else when its last chunk of articles is stored. `drain` ends the run.
+    """
 
     def __init__(
-        self, options: Options, store: Store, fetcher: Fetcher, extractor: Extractor | None, scorer: Scorer | None
+        self,
+        options: Options,
+        store: Store,
+        fetcher: Fetcher,
+        extractor: Extractor | None,
+        scorer: Scorer | None,
+        on_done: FeedDone,
     ):
         self.options = options
         self.store = store
@@ -101,6 +177,12 @@ class FeedProcessor:
         self.backoff = Backoff(after=options.backoff_after_failures)
         self.stages = Stages()
         self._pool = ThreadPoolExecutor(max_workers=max(1, options.page_workers), thread_name_prefix="page")
+        self.on_done = on_done
+        self._extracting: deque[_Chunk] = deque()
+        self._scoring: deque[_Chunk] = deque()
+        self.memo = ScoreMemo()
+        self.statements_extracted = 0
+        self.statements_scored = 0  # fewer when statements repeat
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -130,15 +212,25 @@ class FeedProcessor:
                 self._owns_scorer = True
         return self._scorer
 
-    def process(self, feed: FeedState) -> FeedOutcome:
+    def process(self, feed: FeedState) -> None:
         started = time.monotonic()
-        outcome = self._process(feed)
-        outcome.seconds = time.monotonic() - started
+        try:
+            outcome = self._process(feed, started)
+        except Exception as e:  # a bug or a hostile input must cost one feed, not the run
+            log.exception("feed=%r internal error", feed.name)
+            outcome = FeedOutcome(feed.name, "failed", error=redact(f"internal error: {type(e).__name__}: {e}"))
+            self.store.record_feed_failure(feed, outcome.error or "", None)
+        if outcome is not None:
+            outcome.seconds = time.monotonic() - started
+            self._report(feed, outcome)
+
+    def _report(self, feed: FeedState, outcome: FeedOutcome) -> None:
         if outcome.error:
             outcome.error = redact(outcome.error)  # URLs in errors may carry feeds.yaml credentials
-        return outcome
+        self.on_done(feed, outcome)
 
-    def _process(self, feed: FeedState) -> FeedOutcome:
+    def _process(self, feed: FeedState, started: float) -> FeedOutcome | None:
+        """The feed's outcome when it is already known, None when its articles are in the pipeline."""
         if feed.disabled:
             return FeedOutcome(feed.name, "disabled", error=f"disabled: {feed.disabled_reason}")
         if feed.next_check and feed.next_check > iso_utc(utc_now()):
@@ -184,25 +276,73 @@ class FeedProcessor:
             if entry.key not in seen and needs_work(entry, known.get(entry.key)):
                 todo.append(entry)
             seen.add(entry.key)
-        # A pipeline over chunks: the pages of chunk i+1 are fetched and chunk i is parsed (in the
-        # extraction workers) while chunk i-1 is scored and stored here.
         chunks = list(_chunks(todo, self.options.batch_size))
-        pages = self._fetch_pages(feed, chunks[0]) if chunks else []
-        if chunks:  # start the extraction and scoring workers loading while the pages download
-            self.extractor  # noqa: B018
-            self.scorer  # noqa: B018
-        previous: tuple[list[Article], Any] | None = None
+        if not chunks:
+            self.store.record_feed_success(feed, fetched)
+            return outcome
+        self.extractor  # noqa: B018 - start the extraction and scoring workers loading while the pages download
+        self.scorer  # noqa: B018
+        pending = _PendingFeed(feed, fetched, outcome, started, chunks_left=len(chunks))
+        pages = self._fetch_pages(feed, chunks[0])
         for i in range(len(chunks)):
-            articles = [page.result() for page in pages]
-            pages = self._fetch_pages(feed, chunks[i + 1]) if i + 1 < len(chunks) else []
-            parsing = self._submit_extraction(feed, articles)
-            if previous is not None:
-                self._finish(outcome, *previous)
-            previous = (articles, parsing)
-        if previous is not None:
-            self._finish(outcome, *previous)
-        self.store.record_feed_success(feed, fetched)
-        return outcome
+            try:
+                articles = [page.result() for page in pages]
+                pages = self._fetch_pages(feed, chunks[i + 1]) if i + 1 < len(chunks) else []
+                chunk = _Chunk(pending, i, articles, self._submit_extraction(feed, articles))
+            except Exception as e:  # the chunks before this one are kept
+                self._fail(pending, i, e)
+                pending.chunks_left -= len(chunks) - i
+                if pending.chunks_left == 0:
+                    self._complete(pending)
+                return None
+            self._push(chunk)
+        return None
+
+    # The pipeline: chunk k is parsed in the extraction workers while chunk k-1 is scored in the
+    # scoring worker, chunk k-2 is stored here and the pages of chunk k+1 download, across feed
+    # boundaries: a feed's last chunks overlap the next feed's first ones.
+
+    def _push(self, chunk: _Chunk) -> None:
+        self._extracting.append(chunk)
+        while len(self._extracting) > 1:
+            self._advance(self._extracting.popleft(), self._submit_scoring)
+        while len(self._scoring) > 1:
+            self._advance(self._scoring.popleft(), self._store_chunk)
+
+    def drain(self) -> None:
+        """Finish every chunk in flight (the end of the run)."""
+        while self._extracting:
+            self._advance(self._extracting.popleft(), self._submit_scoring)
+        while self._scoring:
+            self._advance(self._scoring.popleft(), self._store_chunk)
+
+    def _advance(self, chunk: _Chunk, step: Callable[[_Chunk], None]) -> None:
+        """Run one pipeline step. An error fails the chunk's feed only; the feed's later chunks are
+        dropped, and as its ETag is not stored the next run does them again."""
+        pending = chunk.pending
+        if pending.keeps(chunk):
+            try:
+                step(chunk)
+                if step != self._store_chunk:
+                    return  # on to the next stage
+            except Exception as e:  # a bug or a hostile input must cost one feed, not the run
+                self._fail(pending, chunk.index, e)
+        pending.chunks_left -= 1
+        if pending.chunks_left == 0:
+            self._complete(pending)
+
+    def _fail(self, pending: _PendingFeed, index: int, error: Exception) -> None:
+        log.exception("feed=%r internal error", pending.feed.name)
+        pending.failed_chunk = index if pending.failed_chunk is None else min(index, pending.failed_chunk)
+        pending.outcome.status = "failed"
+        pending.outcome.error = redact(f"internal error: {type(error).__name__}: {error}")
+        self.store.record_feed_failure(pending.feed, pending.outcome.error, None)
+
+    def _complete(self, pending: _PendingFeed) -> None:
+        if pending.failed_chunk is None:
+            self.store.record_feed_success(pending.feed, pending.fetched)
+        pending.outcome.seconds = time.monotonic() - pending.started
+        self._report(pending.feed, pending.outcome)
 
     def _fetch_pages(self, feed: FeedState, entries: Sequence[Entry]) -> list[Future[Article]]:
         return [self._pool.submit(self._article, feed, entry) for entry in entries]
@@ -218,22 +358,47 @@ class FeedProcessor:
             submit = getattr(extractor, "submit", None)
             return submit(inputs) if submit is not None else _Ready(extractor.extract(inputs))
 
-    def _finish(self, outcome: FeedOutcome, articles: list[Article], parsing: Any) -> None:
-        """Wait for a chunk's statements, score them in one batch, store each article in its own transaction."""
-        scorer = self.scorer
+    def _submit_scoring(self, chunk: _Chunk) -> None:
+        """Wait for a chunk's statements and send them to the scorer in one batch."""
         with self.stages.time("extract_wait"):
-            per_article = parsing.result()
-        texts = [statement.text for statements in per_article for statement in statements]
+            chunk.statements = chunk.parsing.result()
+        texts = list(dict.fromkeys(s.text for statements in chunk.statements for s in statements))
+        texts = [text for text in texts if text not in self.memo]
+        self.statements_extracted += sum(len(statements) for statements in chunk.statements)
+        self.statements_scored += len(texts)
+        submit = getattr(self.scorer, "submit", None)
+        if not texts:
+            chunk.scoring = _Ready([])
+        elif submit is not None:
+            chunk.scoring = submit(texts)  # in the scoring worker
+        else:
+            with self.stages.time("score"):
+                chunk.scoring = _Ready(self.scorer.score(texts))
+        for position, text in enumerate(texts):
+            self.memo.put(text, chunk.scoring, position)
+        self._scoring.append(chunk)
+
+    def _store_chunk(self, chunk: _Chunk) -> None:
+        """Wait for a chunk's scores; store each article in its own transaction."""
         with self.stages.time("score"):
-            scores = iter(scorer.score(texts)) if texts else iter(())  # in the scoring worker when there is one
-        for article, statements in zip(articles, per_article, strict=True):
-            article.statements = [ScoredStatement(statement, next(scores)) for statement in statements]
+            chunk.scoring.result()
+        outcome = chunk.pending.outcome
+        for article, statements in zip(chunk.articles, chunk.statements, strict=True):
+            article.statements = [ScoredStatement(statement, self._scored(statement.text)) for statement in statements]
             with self.stages.time("store"):
                 is_new, new_statements = self.store.save_article(article, extractor=self.extractor.name)
             outcome.new_articles += is_new
             outcome.updated_articles += not is_new
             outcome.new_statements += new_statements
             outcome.page_errors += article.page_error is not None
+
+    def _scored(self, text: str) -> Score:
+        score = self.memo.score(text)
+        if score is None:  # forgotten by the bounded memo: score it again
+            batch = _Ready(self.scorer.score([text]))
+            self.memo.put(text, batch, 0)
+            score = batch.result()[0]
+        return score
 
     def _article(self, feed: FeedState, entry: Entry) -> Article:
         """Fetch the page of an entry; fall back to the entry's summary when that fails."""
@@ -290,20 +455,19 @@ def ingest(
         progress.feeds_total(len(feeds))
         store.sync_officials(load_registry((options.officials,) if options.officials else ()).officials.values())
         with Fetcher(options) as fetcher:
-            processor = FeedProcessor(options, store, fetcher, extractor, scorer)
+
+            def feed_done(feed: FeedState, outcome: FeedOutcome) -> None:
+                store.record_feed_outcome(run_id, feed.id, outcome)
+                summary.outcomes.append(outcome)
+                _log_outcome(outcome)
+                progress.feed_done(outcome)
+
+            processor = FeedProcessor(options, store, fetcher, extractor, scorer, on_done=feed_done)
             try:
                 for feed in feeds:
                     progress.feed_started(feed.name)
-                    try:
-                        outcome = processor.process(feed)
-                    except Exception as e:  # a bug or a hostile input must cost one feed, not the run
-                        log.exception("feed=%r internal error", feed.name)
-                        outcome = FeedOutcome(feed.name, "failed", error=redact(f"internal error: {type(e).__name__}: {e}"))
-                        store.record_feed_failure(feed, outcome.error or "", None)
-                    store.record_feed_outcome(run_id, feed.id, outcome)
-                    summary.outcomes.append(outcome)
-                    _log_outcome(outcome)
-                    progress.feed_done(outcome)
+                    processor.process(feed)
+                processor.drain()
             finally:
                 processor.close()
         with processor.stages.time("spikes"):
@@ -312,6 +476,10 @@ def ingest(
         summary.seconds = time.monotonic() - started
         store.finish_run(summary)
         log.info("run=%d spikes=%d (in the series that got new statements)", run_id, spikes)
+        log.info(
+            "run=%d statements extracted=%d scored=%d (a repeated text is scored once)",
+            run_id, processor.statements_extracted, processor.statements_scored,
+        )
         log.info("run=%d finished %s", run_id, summary.line())
         log.info("run=%d stages %s", run_id, " ".join(f"{k}={v:.2f}" for k, v in sorted(summary.stages.items())))
     return summary

@@ -68,6 +68,11 @@ class ParallelExtractor:
         # start loading the models in every worker now, while the parent does other work
         self._warming = [self._pool.submit(_warm_up) for _ in range(self.workers)]
 
+    def wait_ready(self) -> None:
+        """Block until every worker has loaded its models."""
+        for warming in self._warming:
+            warming.result()
+
     def submit(self, articles: Sequence[ArticleInput]) -> _Combined:
         articles = list(articles)
         size = max(1, -(-len(articles) // self.workers))
