@@ -1,4 +1,4 @@
-"""Scorer throughput: statements per second of the fine-tuned classifier, float32 and dynamic int8.
+"""Scorer throughput: statements per second of the fine-tuned classifier, float32, bfloat16 and dynamic int8.
 
     python -m benchmarks.scoring [--repeat 3] [--model models/escalation]
 
@@ -33,9 +33,9 @@ def main() -> None:
     test = split(corpus, "test")
     labels = np.array([e.level for e in test])
     print(f"statements {len(texts)}, model {folder}")
-    for quantize in (False, True):
+    for precision, quantize in (("float32", False), ("bfloat16", False), ("float32", True)):
         t = time.perf_counter()
-        scorer = TransformerScorer(folder, quantize=quantize)
+        scorer = TransformerScorer(folder, quantize=quantize, precision=precision)
         load = time.perf_counter() - t
         runs = []
         for _ in range(args.repeat):

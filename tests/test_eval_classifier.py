@@ -21,13 +21,14 @@ def test_held_out_metrics_beat_the_baseline_and_hold_the_pinned_figures(escalati
     result = CliRunner().invoke(cli, ["eval"])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    model_f1, int8_f1, tfidf_f1 = _row(out, "macro-F1")
+    model_f1, bf16_f1, int8_f1, tfidf_f1 = _row(out, "macro-F1")
     model_rho = _row(out, "Spearman(escalation, level)")[0]
     model_ece = _row(out, "ECE (as used)")[0]
     ece_before = _row(out, "ECE before scaling")[0]
     tags_p, tags_r = (float(v) for v in re.search(r"precision (\d\.\d+), recall (\d\.\d+)", out).groups())
     assert model_f1 >= tfidf_f1 + 0.05  # beats the baseline clearly (the 0.10 target is tracked in the note)
     assert int8_f1 > tfidf_f1
+    assert abs(bf16_f1 - model_f1) <= 0.01  # bfloat16, the default where the CPU has it, keeps the float32 figure
     assert model_f1 >= pinned["macro_f1"] - pinned["tolerance"]
     assert model_rho >= pinned["spearman"] - pinned["tolerance"]
     assert model_ece <= max(pinned["ece"] + pinned["tolerance"], 0.05) and model_ece <= ece_before

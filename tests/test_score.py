@@ -24,7 +24,7 @@ from .httpserver import Reply
 
 @pytest.fixture(scope="module")
 def scorer(escalation_model) -> TransformerScorer:
-    return TransformerScorer(escalation_model)
+    return TransformerScorer(escalation_model, precision="float32")
 
 
 def test_treasury_threat_scores_as_threat_with_its_instrument(workdir):
@@ -58,6 +58,17 @@ def test_a_text_scores_the_same_alone_and_in_a_batch(scorer):
     together = scorer.probabilities(texts)
     alone = np.vstack([scorer.probabilities([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_bfloat16_scores_stay_within_a_hair_of_float32_and_of_themselves(scorer, escalation_model):
+    """bfloat16 rounds differently with the padding of a batch: the same level, probabilities within 0.01."""
+    bf16 = TransformerScorer(escalation_model, precision="bfloat16")
+    texts = ["We will not use our holdings as a weapon.", "Short.", "A much longer statement about export licences " * 5]
+    together = bf16.probabilities(texts)
+    alone = np.vstack([bf16.probabilities([t]) for t in texts])
+    exact = scorer.probabilities(texts)
+    assert np.allclose(together, alone, atol=0.01) and np.allclose(together, exact, atol=0.02)
+    assert (together.argmax(axis=1) == exact.argmax(axis=1)).all()
 
 
 def test_model_card_records_data_hyperparameters_and_temperature(escalation_model):
@@ -117,3 +128,20 @@ def test_rescore_gives_every_statement_the_current_models_score(server, options,
     assert versions == {scorer.version} and kept == n
     again = CliRunner().invoke(cli, ["rescore", "--db", str(options.db)])
     assert "rescored 0 statements" in again.stderr
+
+
+def test_scorer_precision_is_chosen_by_option_and_a_bad_value_is_a_usage_error(workdir, escalation_model):
+    from tracker.score.model import resolve_precision
+
+    assert resolve_precision("float32") == "float32"
+    assert resolve_precision("auto") in ("float32", "bfloat16")
+    bf16 = TransformerScorer(escalation_model, precision="bfloat16")
+    assert bf16.name.endswith("-bf16") and bf16.precision == "bfloat16"
+    text = "If Washington goes ahead, we are ready to sell part of our Treasury holdings."
+    assert bf16.score([text])[0].level == 3
+    (workdir / "tracker.toml").write_text('[tracker]\nscorer_precision = "float16"\n')
+    bad = CliRunner().invoke(cli, ["score"], input=json.dumps({"text": text}) + "\n")
+    assert bad.exit_code == 2 and "'scorer_precision' must be one of auto, float32, bfloat16" in bad.stderr
+    (workdir / "tracker.toml").write_text('[tracker]\nscorer_precision = "float32"\n')
+    good = CliRunner().invoke(cli, ["score"], input=json.dumps({"text": text}) + "\n")
+    assert good.exit_code == 0 and json.loads(good.stdout)["model"] == "minilm-escalation"

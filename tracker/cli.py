@@ -278,7 +278,7 @@ def score(ctx: click.Context, file: Any) -> None:
 
     options = _options(ctx)
     objects = (obj for _, obj in read_objects(file, file.name))
-    for scored in score_objects(objects, load_scorer(quantize=options.quantize_scorer), max(64, options.batch_size)):
+    for scored in score_objects(objects, load_scorer(quantize=options.quantize_scorer, precision=options.scorer_precision), max(64, options.batch_size)):
         click.echo(dumps(scored))
 
 

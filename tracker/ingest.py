@@ -206,9 +206,17 @@ class FeedProcessor:
                 if self.options.score_worker:
                     from .score.parallel import ParallelScorer
 
-                    self._scorer = ParallelScorer(quantize=self.options.quantize_scorer, threads=self.options.score_threads)
+                    self._scorer = ParallelScorer(
+                        quantize=self.options.quantize_scorer,
+                        precision=self.options.scorer_precision,
+                        threads=self.options.score_threads,
+                    )
                 else:
-                    self._scorer = load_scorer(quantize=self.options.quantize_scorer, threads=self.options.score_threads)
+                    self._scorer = load_scorer(
+                        quantize=self.options.quantize_scorer,
+                        precision=self.options.scorer_precision,
+                        threads=self.options.score_threads,
+                    )
                 self._owns_scorer = True
         return self._scorer
 

@@ -14,6 +14,7 @@ from .errors import ConfigError
 
 CONFIG_ENV = "TRACKER_CONFIG"
 DEFAULT_CONFIG = Path("tracker.toml")
+SCORER_PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Options:
     officials: Path | None = None  # a user's officials file, merged over the bundled registry
     batch_size: int = 32
     quantize_scorer: bool = False  # int8 scoring: twice as fast, a few points less accurate
+    scorer_precision: str = "auto"  # auto (bfloat16 where the CPU has it natively), float32 or bfloat16
     score_worker: bool = True  # score in a process of its own (torch then runs free of ingest's threads)
     score_threads: int = 2  # torch threads for scoring in ingest
     max_entries_per_feed: int = 500
@@ -83,6 +85,8 @@ def _coerce(name: str, value: Any, default: Any, source: str) -> Any:
         return float(value)
     if not isinstance(value, str):
         raise ConfigError(f"{source}: '{name}' must be a string")
+    if name == "scorer_precision" and value not in SCORER_PRECISIONS:
+        raise ConfigError(f"{source}: 'scorer_precision' must be one of {', '.join(SCORER_PRECISIONS)}")
     return value
 
 
@@ -116,7 +120,7 @@ def build_options(config: Path | None = None, **cli: Any) -> Options:
     if path is not None:
         for key, value in read_config_file(path).items():
             if key not in known:
-                close = ", ".join(sorted(k for k in known if k[:3] == key[:3])) or "see docs/configuration.md"
+                close = ", ".join(sorted(k for k in known if k[:3] == key[:3])) or "see the Configuration section of the README"
                 raise ConfigError(f"{path}: unknown option '{key}' (did you mean: {close})")
             values[key] = _coerce(key, value, known[key], str(path))
 

@@ -20,7 +20,7 @@ def rescore(options: Options, *, scorer: Scorer | None = None, batch_size: int =
     and the next one goes on from there. Holds the run lock, like ingest.
     """
     with RunLock(options.db).held(), Store.open(options.db) as store:
-        scorer = scorer or load_scorer(quantize=options.quantize_scorer)
+        scorer = scorer or load_scorer(quantize=options.quantize_scorer, precision=options.scorer_precision)
         total = store.db.execute(
             """SELECT count(*) FROM statements st LEFT JOIN scores sc ON sc.statement_id = st.id AND sc.current = 1
                WHERE sc.id IS NULL OR sc.model != ? OR sc.model_version != ?""",

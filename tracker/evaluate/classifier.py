@@ -117,7 +117,8 @@ def report(models: Sequence[ClassifierMetrics], tags: TagMetrics, n: int) -> str
 
 
 def evaluate_classifier() -> tuple[list[ClassifierMetrics], TagMetrics, int]:
-    """Held-out metrics of the model (float32, as scoring uses it), of its int8 form, and of the TF-IDF baseline."""
+    """Held-out metrics of the model in float32, bfloat16 (what 'auto' scores with where the CPU has it)
+    and int8, and of the TF-IDF baseline."""
     from ..score.baseline import TfidfBaseline
     from ..score.corpus import load_corpus, split
     from ..score.model import TransformerScorer, ensure_model, softmax
@@ -128,8 +129,8 @@ def evaluate_classifier() -> tuple[list[ClassifierMetrics], TagMetrics, int]:
     texts = [e.text for e in test]
     folder = ensure_model()
     results = []
-    for quantize in (False, True):
-        scorer = TransformerScorer(folder, quantize=quantize)
+    for precision, quantize in (("float32", False), ("bfloat16", False), ("float32", True)):
+        scorer = TransformerScorer(folder, quantize=quantize, precision=precision)
         logits = scorer.logits(texts)
         results.append(classifier_metrics(scorer.name, labels, softmax(logits, scorer.temperature), uncalibrated=softmax(logits, 1.0)))
     baseline = TfidfBaseline().fit(split(examples, "train"), split(examples, "validation"))

@@ -8,6 +8,7 @@ already hold torch's thread pools, which do not survive a fork.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -22,6 +23,10 @@ def _start_worker(officials_files: list[str]) -> None:
     import os
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # spaCy's thinc imports torch whenever it is installed, though en_core_web_sm never uses it:
+    # barring it here halves the worker's start (2.7 -> 1.2 s) and its memory (320 -> 140 MB).
+    if "torch" not in sys.modules:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` now raises ImportError
     from .pipeline import SpacyExtractor
 
     _worker_extractor = SpacyExtractor(officials_files=[Path(p) for p in officials_files])

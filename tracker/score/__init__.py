@@ -25,12 +25,14 @@ def escalation(probs: Mapping[str, float]) -> float:
     return sum(level * probs[label] for level, label in enumerate(LABELS)) / 3
 
 
-def load_scorer(*, quantize: bool = False, threads: int = 2) -> Scorer:
+def load_scorer(*, quantize: bool = False, precision: str = "auto", threads: int = 2) -> Scorer:
     """The fine-tuned, calibrated classifier; trained first (once, with progress) if it is missing.
 
-    quantize: dynamic int8, about twice as fast, but 2.8 points of held-out macro-F1 lower
-    (benchmarks/README.md); the `quantize_scorer` option turns it on for large backfills.
+    precision: 'auto' (bfloat16 where the CPU computes it natively, else float32), 'float32'
+    or 'bfloat16' (the `scorer_precision` option).
+    quantize: dynamic int8, about twice as fast as float32, but 2.8 points of held-out macro-F1
+    lower (benchmarks/README.md); the `quantize_scorer` option turns it on.
     """
     from .model import TransformerScorer, ensure_model
 
-    return TransformerScorer(ensure_model(), quantize=quantize, threads=threads)
+    return TransformerScorer(ensure_model(), quantize=quantize, precision=precision, threads=threads)

@@ -17,14 +17,14 @@ from ..models import Score
 _worker_scorer = None
 
 
-def _start_worker(quantize: bool, threads: int) -> None:
+def _start_worker(quantize: bool, precision: str, threads: int) -> None:
     global _worker_scorer
     # Before torch loads OpenMP: its threads sleep between batches instead of spinning, which on
     # two cores shared with the extraction workers made ingest 15% faster (benchmarks/README.md).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from . import load_scorer
 
-    _worker_scorer = load_scorer(quantize=quantize, threads=threads)
+    _worker_scorer = load_scorer(quantize=quantize, precision=precision, threads=threads)
 
 
 def _identity() -> tuple[str, str]:
@@ -40,13 +40,13 @@ def _score_in_worker(texts: list[str]) -> list[Score]:
 class ParallelScorer:
     """The fine-tuned classifier in one worker process; `submit` returns a future of scores."""
 
-    def __init__(self, *, quantize: bool = False, threads: int = 2):
+    def __init__(self, *, quantize: bool = False, precision: str = "auto", threads: int = 2):
         from .model import ensure_model
 
         ensure_model()  # train here, with progress on this terminal, if it is missing
         self._pool = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(quantize, threads),
+            initializer=_start_worker, initargs=(quantize, precision, threads),
         )
         self._identity = self._pool.submit(_identity)  # loads the model now, in the background
 
