@@ -6,8 +6,9 @@
 
 Prints one table: end-to-end articles/s beside the raw `nlp.pipe` throughput of the same
 model over the same texts (the reference that makes the figure mean something on any
-machine), per-stage seconds, scorer statements/s, peak RSS, cold start, the no-change
-re-ingest of 50 feeds, and how time and memory grow from 100 to 10,000 articles.
+machine), per-stage seconds, scorer statements/s, statements scored, peak memory (PSS of
+ingest and its workers), cold start, the no-change re-ingest of 50 feeds, and how time and
+memory grow from 100 to 10,000 articles. Results and the machine: benchmarks/README.md.
 Figures are medians of `--repeat` runs; each ingest is a fresh process on a fresh database.
 """
 

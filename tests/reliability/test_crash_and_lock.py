@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import time
@@ -30,6 +31,30 @@ def _serve_slow_feed(server, delay: float) -> None:
 
 def _pages_requested(server) -> int:
     return sum(path.startswith("/p/") for path in server.paths_requested())
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                children.setdefault(int(handle.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    found, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except OSError:
+        return False
 
 
 def _check_store(db) -> None:
@@ -74,8 +99,12 @@ def test_a_killed_run_is_completed_by_the_next_without_duplicates(server, projec
         wait_for(lambda: "/f.xml" in server.paths_requested(), what="the feed request")
     else:
         wait_for(lambda: _pages_requested(server) >= kill_after_pages, what=f"{kill_after_pages} pages")
+    workers = _descendants(victim.pid)
+    if kill_after_pages:  # the extraction and scoring workers are running by now
+        assert workers, "expected worker processes"
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
+    wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=20, what="the workers to exit with their parent")
     db = project / "db" / "tracker.db"
     with sqlite3.connect(db) as conn:
         stored_before = conn.execute("SELECT count(*) FROM articles").fetchone()[0]

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from ..models import Score
+from ..workers import exit_with_parent
 
 _worker_scorer = None
 
 
-def _start_worker(quantize: bool, precision: str, threads: int) -> None:
+def _start_worker(parent: int, quantize: bool, precision: str, threads: int) -> None:
     global _worker_scorer
+    exit_with_parent(parent)
     # Before torch loads OpenMP: its threads sleep between batches instead of spinning, which on
     # two cores shared with the extraction workers made ingest 15% faster (benchmarks/README.md).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -46,7 +48,7 @@ class ParallelScorer:
         ensure_model()  # train here, with progress on this terminal, if it is missing
         self._pool = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(quantize, precision, threads),
+            initializer=_start_worker, initargs=(os.getpid(), quantize, precision, threads),
         )
         self._identity = self._pool.submit(_identity)  # loads the model now, in the background
 

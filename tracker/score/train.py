@@ -113,9 +113,17 @@ def logits_for(model, tokenizer, texts: Sequence[str], max_length: int, batch_si
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
-            encoded = tokenizer([texts[i] for i in index], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-            out[index] = forward_logits(model, encoded, pooling).float().numpy()
+            # Few distinct tensor shapes: oneDNN keeps kernels per shape, and with every batch
+            # size and length the scoring process grew by megabytes per batch without end.
+            rows = [texts[i] for i in index] + [""] * (_bucket(len(index), batch_size) - len(index))
+            encoded = tokenizer(rows, padding=True, truncation=True, max_length=max_length, pad_to_multiple_of=8, return_tensors="pt")
+            out[index] = forward_logits(model, encoded, pooling).float().numpy()[: len(index)]
     return out
+
+
+def _bucket(n: int, batch_size: int) -> int:
+    """The next power of two from n, at most batch_size (a batch's rows, padded)."""
+    return min(batch_size, 1 << max(0, n - 1).bit_length())
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
