@@ -225,9 +225,7 @@ class FeedProcessor:
         try:
             outcome = self._process(feed, started)
         except Exception as e:  # a bug or a hostile input must cost one feed, not the run
-            log.exception("feed=%r internal error", feed.name)
-            outcome = FeedOutcome(feed.name, "failed", error=redact(f"internal error: {type(e).__name__}: {e}"))
-            self.store.record_feed_failure(feed, outcome.error or "", None)
+            outcome = FeedOutcome(feed.name, "failed", error=self._internal_error(feed, e))
         if outcome is not None:
             outcome.seconds = time.monotonic() - started
             self._report(feed, outcome)
@@ -299,9 +297,7 @@ class FeedProcessor:
                 chunk = _Chunk(pending, i, articles, self._submit_extraction(feed, articles))
             except Exception as e:  # the chunks before this one are kept
                 self._fail(pending, i, e)
-                pending.chunks_left -= len(chunks) - i
-                if pending.chunks_left == 0:
-                    self._complete(pending)
+                self._leave(pending, len(chunks) - i)
                 return None
             self._push(chunk)
         return None
@@ -335,16 +331,25 @@ class FeedProcessor:
                     return  # on to the next stage
             except Exception as e:  # a bug or a hostile input must cost one feed, not the run
                 self._fail(pending, chunk.index, e)
-        pending.chunks_left -= 1
-        if pending.chunks_left == 0:
-            self._complete(pending)
+        self._leave(pending, 1)
+
+    def _internal_error(self, feed: FeedState, error: Exception) -> str:
+        """Log a bug met while processing a feed and record it as the feed's failure; the message."""
+        log.exception("feed=%r internal error", feed.name)
+        message = redact(f"internal error: {type(error).__name__}: {error}")
+        self.store.record_feed_failure(feed, message, None)
+        return message
 
     def _fail(self, pending: _PendingFeed, index: int, error: Exception) -> None:
-        log.exception("feed=%r internal error", pending.feed.name)
         pending.failed_chunk = index if pending.failed_chunk is None else min(index, pending.failed_chunk)
         pending.outcome.status = "failed"
-        pending.outcome.error = redact(f"internal error: {type(error).__name__}: {error}")
-        self.store.record_feed_failure(pending.feed, pending.outcome.error, None)
+        pending.outcome.error = self._internal_error(pending.feed, error)
+
+    def _leave(self, pending: _PendingFeed, chunks: int) -> None:
+        """`chunks` of a feed left the pipeline (stored or dropped); the last one completes the feed."""
+        pending.chunks_left -= chunks
+        if pending.chunks_left == 0:
+            self._complete(pending)
 
     def _complete(self, pending: _PendingFeed) -> None:
         if pending.failed_chunk is None:

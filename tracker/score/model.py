@@ -45,9 +45,7 @@ def release_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
-PRECISIONS = SCORER_PRECISIONS
-
-
+@functools.cache
 def native_bfloat16() -> bool:
     """Whether this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere torch
     emulates it and it is slower than float32."""
@@ -62,8 +60,8 @@ def native_bfloat16() -> bool:
 def resolve_precision(precision: str) -> str:
     """'auto' is bfloat16 where the CPU has it (twice as fast, the same predictions on the
     held-out test, benchmarks/README.md), else float32."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown scorer precision {precision!r} (one of {', '.join(PRECISIONS)})")
+    if precision not in SCORER_PRECISIONS:
+        raise ValueError(f"unknown scorer precision {precision!r} (one of {', '.join(SCORER_PRECISIONS)})")
     if precision == "auto":
         return "bfloat16" if native_bfloat16() else "float32"
     return precision
