@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from tracker.models import LABELS
 from tracker.score.corpus import data_hash, load_corpus
 from tracker.score.instruments import InstrumentTagger
 from tracker.score.model import TransformerScorer, softmax
-from tracker.score.train import fit_temperature, model_dir
+from tracker.score.train import TrainConfig, fit_temperature, model_dir
 
 from .conftest import KATO_PARAGRAPHS, Item, feed_reply, page, rss, write_feeds
 from .httpserver import Reply
@@ -74,7 +75,7 @@ def test_bfloat16_scores_stay_within_a_hair_of_float32_and_of_themselves(scorer,
 def test_model_card_records_data_hyperparameters_and_temperature(escalation_model):
     card = json.loads((escalation_model / "card.json").read_text())
     assert card["data_hash"] == data_hash(load_corpus())
-    assert card["hyperparameters"]["seed"] == 13 and card["temperature"] > 0
+    assert card["hyperparameters"] == asdict(TrainConfig()) and card["temperature"] > 0
     assert card["examples"]["test"] >= 400 and len(card["history"]) == card["hyperparameters"]["epochs"]
     assert (escalation_model / "tokenizer.json").exists() and (escalation_model / "model.safetensors").exists()
     assert escalation_model == model_dir()

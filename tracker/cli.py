@@ -283,8 +283,8 @@ def score(ctx: click.Context, file: Any) -> None:
 
 
 @cli.command()
-@click.option("--epochs", type=int, default=None, help="Training epochs (default 8).")
-@click.option("--seed", type=int, default=None, help="Random seed (default 13).")
+@click.option("--epochs", type=int, default=None, help="Training epochs (default 10, TrainConfig.epochs).")
+@click.option("--seed", type=int, default=None, help="Random seed (default 1, TrainConfig.seed).")
 @click.pass_context
 def train(ctx: click.Context, epochs: int | None, seed: int | None) -> None:
     """Fine-tune the escalation classifier on models/data and write it to models/escalation."""

@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -95,7 +96,9 @@ class TransformerScorer:
         model.eval()
         self.precision = "int8" if quantize else resolve_precision(precision)
         if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            with warnings.catch_warnings():  # torch's own deprecation notice, nothing the user can act on
+                warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor", category=UserWarning)
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         elif self.precision == "bfloat16":
             model = model.to(torch.bfloat16)
         self.model = model
@@ -140,7 +143,7 @@ def ensure_model(folder: Path | None = None) -> Path:
         return folder
     print(
         f"tracker: no trained escalation model in {folder}; training it now from models/data "
-        "(about 8 to 9 minutes on 2 cores, once)",
+        "(about 11 minutes on 2 cores, once)",
         file=sys.stderr,
     )
     return train(output=folder, progress=True, report=lambda line: print("tracker: " + line, file=sys.stderr))
