@@ -95,7 +95,10 @@ def test_digest_is_a_real_email_with_parts_image_and_headers(smtp, db):
     assert 'src="cid:week-chart@tracker"' in html.get_content()
     assert message["Message-ID"] == f"<tracker-digest-{DAY}@desk.example>"
     assert message["From"] == "tracker@desk.example" and "ana@desk.example" in message["To"]
-    assert DAY in message["Subject"] and "Katsunobu Kato" in message["Subject"]
+    with sqlite3.connect(db) as conn:  # the subject names the day's strongest spike, whoever the model makes it
+        top = conn.execute("SELECT name FROM spikes WHERE day = ? ORDER BY z DESC LIMIT 1", [DAY]).fetchone()[0]
+    assert DAY in message["Subject"] and f"{top}: highest escalation in 30 days" in message["Subject"]
+    assert "Katsunobu Kato" in html.get_content()  # the day's story: Kato's remarks on Treasury holdings
     assert message["Date"]
     with sqlite3.connect(db) as conn:
         top_text = conn.execute("SELECT text FROM timeline WHERE day = ? ORDER BY escalation DESC LIMIT 1", [DAY]).fetchone()[0]

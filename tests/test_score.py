@@ -146,3 +146,29 @@ def test_scorer_precision_is_chosen_by_option_and_a_bad_value_is_a_usage_error(w
     (workdir / "tracker.toml").write_text('[tracker]\nscorer_precision = "float32"\n')
     good = CliRunner().invoke(cli, ["score"], input=json.dumps({"text": text}) + "\n")
     assert good.exit_code == 0 and json.loads(good.stdout)["model"] == "minilm-escalation"
+
+
+def test_scoring_forward_matches_the_transformers_model_it_was_trained_as(escalation_model):
+    """The scorer's own torch forward (no transformers import) gives transformers' ids and logits."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from tracker.score.train import logits_for
+
+    texts = [e.text for e in load_corpus()][:300] + ["", "Šefčovič said: “we will respond in kind.”", "word " * 300]
+    tokenizer = AutoTokenizer.from_pretrained(escalation_model)
+    reference = logits_for(AutoModelForSequenceClassification.from_pretrained(escalation_model), tokenizer, texts, 96)
+    scorer = TransformerScorer(escalation_model, precision="float32")
+    assert scorer.tokenizer.ids(texts) == tokenizer(texts, truncation=True, max_length=96)["input_ids"]
+    assert np.allclose(scorer.logits(texts), reference, atol=1e-4)
+
+
+def test_batches_are_planned_to_spare_padding():
+    from tracker.score.train import plan_batches
+
+    lengths = [20] * 40 + [90] * 3 + [12] * 30
+    batches = plan_batches(lengths, batch_size=64)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert all(len(b) <= 64 for b in batches)
+    long = next(b for b in batches if 40 in b)
+    assert {40, 41, 42} <= set(long) and len(long) <= 8  # not 64 rows padded to 96 tokens
+    assert plan_batches([]) == []

@@ -17,13 +17,12 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ConfigError, LockedError, StoreError, TrackerError
-from .ingest import Progress
+from .errors import ConfigError, LockedError, QueryError, StoreError, TrackerError
 from .jsonl import InputError, dumps, extract_objects, read_objects, score_objects
 from .logs import setup_logging
 from .models import FeedOutcome, RunSummary
 from .options import Options, build_options
-from .timeline import QueryError
+from .progress import Progress
 
 EXIT_FEEDS_FAILED = 1
 EXIT_USAGE = 2

@@ -34,3 +34,7 @@ class BodyTooLargeError(FetchError):
 
 class FeedParseError(TrackerError):
     """A fetched body is not a usable RSS or Atom feed."""
+
+
+class QueryError(TrackerError):
+    """A read was asked for something that does not exist or is ambiguous."""

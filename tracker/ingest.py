@@ -40,24 +40,12 @@ from .models import (
 from .options import Options
 from .pages import main_text
 from .parse import parse_feed
+from .progress import Progress
 from .score import Scorer, load_scorer
 from .spikes import refresh_spikes
 from .store import Backoff, KnownEntry, RunLock, Store
 
 log = logging.getLogger(__name__)
-
-FeedCallback = Callable[[str], None]
-OutcomeCallback = Callable[[FeedOutcome], None]
-
-
-@dataclass
-class Progress:
-    """Hooks a front end (progress bar, log lines) can attach to a run."""
-
-    feeds_total: Callable[[int], None] = lambda n: None
-    feed_started: FeedCallback = lambda name: None
-    feed_done: OutcomeCallback = lambda outcome: None
-
 
 class _Ready:
     """An already finished extraction, for extractors that work in this process."""

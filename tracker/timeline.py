@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import Any
 
-from .errors import TrackerError
+from .errors import QueryError, TrackerError  # noqa: F401  (QueryError: raised here, defined there)
 from .store import Store
 from .text import fold
 
@@ -18,10 +18,6 @@ TIMELINE_COLUMNS = (
     "published", "day", "speaker", "official_id", "official", "country", "role", "kind", "text",
     "level", "label", "escalation", "instruments", "title", "url", "feed",
 )
-
-
-class QueryError(TrackerError):
-    """A read was asked for something that does not exist or is ambiguous."""
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:

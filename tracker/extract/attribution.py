@@ -250,9 +250,8 @@ def verb_base(token: Token) -> str:
     return word
 
 
-def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Strip white space and the sentence-final punctuation of a reported clause."""
-    text = doc.text
     while start < end and (text[start].isspace() or text[start] in ",;:—–-"):
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in ".,;:!?—–-"):
@@ -265,6 +264,7 @@ class Attributor:
 
     def __init__(self, doc: Doc, people: People, min_quote_words: int):
         self.doc = doc
+        self.text = doc.text  # spaCy joins every token's text anew on each `doc.text`
         self.people = people
         self.min_quote_words = min_quote_words
         self.quotes: list[Quote] = list(doc._.quotes or [])
@@ -509,7 +509,7 @@ class Attributor:
     def direct_candidates(self) -> list[Candidate]:
         found = []
         for quote in self.quotes:
-            words = len(self.doc.text[quote.start : quote.end].split())
+            words = len(self.text[quote.start : quote.end].split())
             if self.is_title_like(quote):
                 continue
             subject = self.cue_after(quote) or self.cue_before(quote)
@@ -555,11 +555,11 @@ class Attributor:
         return self._clause_bounds(first, complement.right_edge)
 
     def _clause_bounds(self, first: Token, last: Token) -> tuple[int, int] | None:
-        start, end = _trim(self.doc, first.idx, last.idx + len(last.text))
-        trailing = TRAILING_CLAUSE.search(self.doc.text, start, end)
-        if trailing is not None and len(self.doc.text[start : trailing.start()].split()) >= 3:
+        start, end = _trim(self.text, first.idx, last.idx + len(last.text))
+        trailing = TRAILING_CLAUSE.search(self.text, start, end)
+        if trailing is not None and len(self.text[start : trailing.start()].split()) >= 3:
             end = trailing.start()  # ", as the yen held steady": the journalist's frame, not the statement
-        if end - start < 8 or len(self.doc.text[start:end].split()) < 3:
+        if end - start < 8 or len(self.text[start:end].split()) < 3:
             return None
         return start, end
 
@@ -568,7 +568,9 @@ class Attributor:
         return inside / max(1, end - start)
 
     def _according_candidates(self) -> list[Candidate]:
-        found = []
+        found: list[Candidate] = []
+        if "according" not in self.text.lower():
+            return found  # most articles: no need to walk every token
         for token in self.doc:
             if token.lower_ != "according" or self.in_quote[token.i]:
                 continue
@@ -587,7 +589,7 @@ class Attributor:
                 )
             else:
                 start, end = sentence.start_char, token.idx
-            start, end = _trim(self.doc, start, end)
+            start, end = _trim(self.text, start, end)
             if end - start < 8 or self._quoted_share(start, end) > 0.5:
                 continue
             found.append(Candidate("reported", start, end, objects[0]))
@@ -619,7 +621,7 @@ class Attributor:
                 continue
             if statements and _overlaps(statements[-1], c.start, c.end):
                 continue
-            statements.append(self.people.describe(speaker).statement(c.kind, self.doc.text, c.start, c.end))
+            statements.append(self.people.describe(speaker).statement(c.kind, self.text, c.start, c.end))
             last = (speaker, _paragraph_of(self.doc._.paragraphs or [], c.start))
         return statements
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..text import fold
@@ -222,6 +223,7 @@ _LEADING_COUNTRY = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=16384)
 def descriptor_key(phrase: str) -> tuple[str | None, str]:
     """("JP", "finance minister") for "Japan's finance minister"; (None, "minister") for "the minister"."""
     text = fold(phrase).replace("’", "'")

@@ -17,7 +17,7 @@ from ..models import LABELS, Score
 from ..options import SCORER_PRECISIONS
 from . import escalation
 from .instruments import InstrumentTagger
-from .train import TrainingError, logits_for, model_dir, train
+from .train import PAD_MULTIPLE, TrainingError, batched_logits, model_dir, train
 
 log = logging.getLogger(__name__)
 
@@ -81,19 +81,20 @@ class TransformerScorer:
         batch_size: int = 64,
     ):
         import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.set_verbosity_error()
+        from .encoder import EscalationEncoder, FastTokenizer
+
         folder = folder or model_dir()
         try:
             self.card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
         except FileNotFoundError as e:
             raise TrainingError(f"no trained model in {folder} (run `tracker train`)") from e
+        if self.card["hyperparameters"].get("pooling", "cls") != "mean":
+            raise TrainingError(f"the model in {folder} pools its [CLS] token, which tracker no longer scores with; run `tracker train`")
         torch.set_num_threads(threads)
-        self.tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = AutoModelForSequenceClassification.from_pretrained(folder)
-        model.eval()
+        self.max_length = int(self.card["hyperparameters"]["max_length"])
+        self.tokenizer = FastTokenizer(folder, self.max_length)
+        model = EscalationEncoder.load(folder)
         self.precision = "int8" if quantize else resolve_precision(precision)
         if quantize:
             with warnings.catch_warnings():  # torch's own deprecation notice, nothing the user can act on
@@ -103,8 +104,6 @@ class TransformerScorer:
             model = model.to(torch.bfloat16)
         self.model = model
         self.temperature = float(self.card["temperature"])
-        self.max_length = int(self.card["hyperparameters"]["max_length"])
-        self.pooling = self.card["hyperparameters"].get("pooling", "cls")
         self.batch_size = batch_size
         self.name = self.card["name"] + {"int8": "-int8", "bfloat16": "-bf16"}.get(self.precision, "")
         self.version = self.card["version"]
@@ -112,7 +111,10 @@ class TransformerScorer:
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         try:
-            return logits_for(self.model, self.tokenizer, list(texts), self.max_length, self.batch_size, self.pooling)
+            return batched_logits(
+                self.tokenizer.ids(texts), self.tokenizer.ids([""])[0],
+                lambda rows: self.tokenizer.pad(rows, PAD_MULTIPLE), lambda inputs: self.model(*inputs), self.batch_size,
+            )
         finally:
             release_freed_memory()
 

@@ -109,26 +109,69 @@ def forward_logits(model, encoded, pooling: str = "mean"):
 
 
 def logits_for(model, tokenizer, texts: Sequence[str], max_length: int, batch_size: int = 64, pooling: str = "mean") -> np.ndarray:
-    """Raw logits for texts, batched by length for speed; rows in the input order."""
+    """Raw logits of a transformers model for texts (training and validation); rows in the input order."""
     import torch
 
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+    def pad(rows: list[list[int]]) -> dict:
+        encoded = tokenizer.pad({"input_ids": rows}, padding=True, pad_to_multiple_of=PAD_MULTIPLE, return_tensors="pt")
+        encoded["token_type_ids"] = torch.zeros_like(encoded["input_ids"])
+        return encoded
+
+    ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"] if texts else []
     model.eval()
+    return batched_logits(ids, tokenizer([""])["input_ids"][0], pad, lambda encoded: forward_logits(model, encoded, pooling), batch_size)
+
+
+def batched_logits(ids: Sequence[Sequence[int]], blank: Sequence[int], pad: Callable, forward: Callable, batch_size: int = 64) -> np.ndarray:
+    """Logits for token id rows, in batches planned by length (`plan_batches`); rows in the input order.
+
+    `blank` ([CLS] [SEP]) fills a batch's spare rows; `pad` turns rows into the model's inputs and
+    `forward` gives their logits.
+    """
+    import torch
+
+    out = np.zeros((len(ids), len(LABELS)), dtype=np.float32)
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            index = order[start : start + batch_size]
-            # Few distinct tensor shapes: oneDNN keeps kernels per shape, and with every batch
-            # size and length the scoring process grew by megabytes per batch without end.
-            rows = [texts[i] for i in index] + [""] * (_bucket(len(index), batch_size) - len(index))
-            encoded = tokenizer(rows, padding=True, truncation=True, max_length=max_length, pad_to_multiple_of=8, return_tensors="pt")
-            out[index] = forward_logits(model, encoded, pooling).float().numpy()[: len(index)]
+        for index in plan_batches([len(row) for row in ids], batch_size):
+            # Few distinct tensor shapes (rows and tokens in multiples of 8): oneDNN keeps kernels
+            # per shape, and with every batch size and length the scoring process grew without end.
+            rows = [list(ids[i]) for i in index] + [list(blank)] * (_padded(len(index)) - len(index))
+            out[index] = forward(pad(rows)).float().numpy()[: len(index)]
     return out
 
 
-def _bucket(n: int, batch_size: int) -> int:
-    """The next power of two from n, at most batch_size (a batch's rows, padded)."""
-    return min(batch_size, 1 << max(0, n - 1).bit_length())
+PAD_MULTIPLE = 8
+# What one more batch costs, in padded tokens: a forward pass has a fixed cost of about 8 ms and
+# each padded token about 0.12 ms on one core (bfloat16, benchmarks/README.md).
+BATCH_COST_TOKENS = 64
+
+
+def _padded(n: int) -> int:
+    return -(-n // PAD_MULTIPLE) * PAD_MULTIPLE
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int = 64) -> list[list[int]]:
+    """Batches (lists of indices into `lengths`) that minimise the padded tokens computed, plus a fixed
+    cost per batch: texts sorted by length, cut where it pays (dynamic programming over the cuts).
+
+    Cut by count alone, the statements of an ingest chunk (20 tokens at the median, up to 90) were
+    padded to twice their tokens; planned, to 1.3 times, and scoring takes a third less time.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    size = [_padded(lengths[i]) for i in order]
+    best = [0.0] + [float("inf")] * len(order)
+    cut = [0] * (len(order) + 1)
+    for end in range(1, len(order) + 1):
+        for start in range(max(0, end - batch_size), end):
+            cost = best[start] + BATCH_COST_TOKENS + _padded(end - start) * size[end - 1]
+            if cost < best[end]:
+                best[end], cut[end] = cost, start
+    batches = []
+    end = len(order)
+    while end > 0:
+        batches.append(order[cut[end] : end])
+        end = cut[end]
+    return batches[::-1]
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -162,7 +205,10 @@ def escalation_spearman(labels: np.ndarray, logits: np.ndarray) -> float:
 
     z = logits - logits.max(axis=1, keepdims=True)
     probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    return float(spearmanr(probs @ (np.arange(len(LABELS)) / (len(LABELS) - 1)), labels).statistic)
+    scores = probs @ (np.arange(len(LABELS)) / (len(LABELS) - 1))
+    if np.ptp(scores) == 0 or np.ptp(labels) == 0:
+        return 0.0  # no ranking to correlate (a model that has not learnt yet, a one-level sample)
+    return float(spearmanr(scores, labels).statistic)
 
 
 def _parameter_groups(model, config: TrainConfig) -> list[dict]:

@@ -7,6 +7,7 @@ and small edits aside) within a few days is one statement with several sources.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 import unicodedata
@@ -19,6 +20,7 @@ MIN_FUZZY_CHARS = 40  # shorter statements must match exactly: "we will respond"
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=8192)  # a stored statement is compared with every new one of its speaker
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return " ".join(_PUNCT.sub(" ", fold(text)).split())
@@ -36,10 +38,11 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(r"\b(?:not|no|never|nor|none|cannot|without)\b|n't\b")
 
 
-def _facts(text: str) -> tuple[list[str], int]:
+@functools.lru_cache(maxsize=8192)
+def _facts(text: str) -> tuple[tuple[str, ...], int]:
     """The numbers and the count of negations: the small edits that change what was said."""
     lowered = text.casefold().replace("’", "'")
-    return sorted(_NUMBER.findall(lowered)), len(_NEGATION.findall(lowered))
+    return tuple(sorted(_NUMBER.findall(lowered))), len(_NEGATION.findall(lowered))
 
 
 def near_identical(a: str, b: str) -> bool:
