@@ -24,6 +24,23 @@ def run_tracker(*args: str, cwd: Path, timeout: float = 300, **env: str) -> subp
     return subprocess.run(TRACKER + list(args), cwd=cwd, env=tracker_env(**env), capture_output=True, text=True, timeout=timeout)
 
 
+# Runs the command given after the file name and writes the peak RSS (KiB) of its process tree there.
+# getrusage(RUSAGE_CHILDREN) in the test process itself is the largest child the session ever waited
+# for: in CI that is the from-scratch training run (about 1.5 GB), not the ingest being measured.
+_PEAK_LAUNCHER = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(code)"
+)
+
+
+def run_tracker_peak(*args: str, cwd: Path, timeout: float = 300, **env: str) -> tuple[subprocess.CompletedProcess, float]:
+    """`run_tracker`, and the peak RSS in MB of that run alone (its largest process: main or a worker)."""
+    peak_file = cwd / ".peak-rss"
+    result = subprocess.run([sys.executable, "-c", _PEAK_LAUNCHER, str(peak_file), *TRACKER, *args], cwd=cwd,
+                            env=tracker_env(**env), capture_output=True, text=True, timeout=timeout)
+    return result, int(peak_file.read_text()) / 1024
+
+
 def start_tracker(*args: str, cwd: Path, **env: str) -> subprocess.Popen:
     return subprocess.Popen(TRACKER + list(args), cwd=cwd, env=tracker_env(**env), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import resource
 import sqlite3
 
 from ..conftest import Item, feed_reply, page, rss, write_feeds
 from ..httpserver import Reply
-from .conftest import run_tracker
+from .conftest import run_tracker, run_tracker_peak
 
 SECRET = "TOPSECRET-XXE-CONTENT-7731"
 
@@ -68,9 +67,7 @@ def test_hostile_feeds_fail_alone_memory_stays_bounded_and_nothing_leaks(server,
              "stall", "busy", "bare", "bigpage", "scripted"]
     write_feeds(project / "feeds.yaml", [(n, server.url(f"/{n}.xml")) for n in names])
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = run_tracker("ingest", cwd=project)
-    peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    result, peak_mb = run_tracker_peak("ingest", cwd=project)
     assert "Traceback" not in result.stderr
     assert result.returncode == 1 and "feeds failed" in result.stderr.splitlines()[-1]
     assert peak_mb < 1500, f"peak RSS {peak_mb:.0f} MB"
