@@ -14,10 +14,12 @@ from tracker.cli import cli
 from tracker.evaluate.classifier import expected_calibration_error, macro_mae
 from tracker.ingest import ingest
 from tracker.models import LABELS
-from tracker.score.corpus import data_hash, load_corpus
+from tracker.score.baseline import TfidfBaseline
+from tracker.score.corpus import data_hash, load_corpus, split
 from tracker.score.instruments import InstrumentTagger
+from tracker.score.lexical import LexicalModel, mix
 from tracker.score.model import TransformerScorer, softmax
-from tracker.score.train import TrainConfig, fit_temperature, model_dir
+from tracker.score.train import TrainConfig, TrainingError, fit_temperature, model_dir
 
 from .conftest import KATO_PARAGRAPHS, Item, feed_reply, page, rss, write_feeds
 from .httpserver import Reply
@@ -79,6 +81,32 @@ def test_model_card_records_data_hyperparameters_and_temperature(escalation_mode
     assert card["examples"]["test"] >= 400 and len(card["history"]) == card["hyperparameters"]["epochs"]
     assert (escalation_model / "tokenizer.json").exists() and (escalation_model / "model.safetensors").exists()
     assert escalation_model == model_dir()
+
+
+def test_lexical_model_gives_scikit_learns_probabilities_after_saving_and_loading(tmp_path):
+    """Scored with numpy from plain arrays, the lexical model must be the pipeline it was fitted as."""
+    corpus = load_corpus()
+    train_part, validation = split(corpus, "train")[:400], split(corpus, "validation")[:100]
+    baseline = TfidfBaseline().fit(train_part, validation)
+    LexicalModel.fit(train_part, validation, seed=13).save(tmp_path)
+    loaded = LexicalModel.load(tmp_path)
+    assert loaded.c == baseline.c
+    texts = [e.text for e in split(corpus, "test")[:200]] + ["", "!!!", "Tariffs, TARIFFS and tariffs: retaliation."]
+    assert np.allclose(np.exp(loaded.log_probabilities(texts)), baseline.probabilities(texts), atol=1e-9)
+
+
+def test_scorer_mixes_in_the_lexical_model_its_card_names(scorer, escalation_model, tmp_path):
+    assert scorer.lexical_weight == TrainConfig().lexical_weight > 0 and scorer.version.endswith("-lex0.4")
+    texts = ["We will not use our holdings as a weapon.", "Tariffs go up on Friday unless they move."]
+    expected = mix(scorer.transformer_logits(texts), scorer.lexical.log_probabilities(texts), scorer.lexical_weight)
+    assert np.allclose(scorer.logits(texts), expected)
+    assert not np.allclose(scorer.logits(texts), scorer.transformer_logits(texts))
+    # a model folder that lost its lexical half is refused with what to do, not scored by half a model
+    for item in escalation_model.iterdir():
+        if item.name != "lexical.npz":
+            (tmp_path / item.name).symlink_to(item)
+    with pytest.raises(TrainingError, match="lexical.npz.*run `tracker train`"):
+        TransformerScorer(tmp_path)
 
 
 def test_temperature_scaling_recovers_a_known_temperature():
@@ -159,7 +187,7 @@ def test_scoring_forward_matches_the_transformers_model_it_was_trained_as(escala
     reference = logits_for(AutoModelForSequenceClassification.from_pretrained(escalation_model), tokenizer, texts, 96)
     scorer = TransformerScorer(escalation_model, precision="float32")
     assert scorer.tokenizer.ids(texts) == tokenizer(texts, truncation=True, max_length=96)["input_ids"]
-    assert np.allclose(scorer.logits(texts), reference, atol=1e-4)
+    assert np.allclose(scorer.transformer_logits(texts), reference, atol=1e-4)
 
 
 def test_batches_are_planned_to_spare_padding():

@@ -14,10 +14,24 @@ from tracker.score.train import TrainConfig, train
 
 
 def _small_corpus():
+    """12 training and 4 validation statements of each level (the corpus file is ordered by level)."""
     corpus = load_corpus()
-    train_part = [e for e in split(corpus, "train")][:48]
-    validation = [e for e in split(corpus, "validation")][:16]
-    return train_part + validation
+
+    def per_level(name: str, n: int) -> list:
+        return [e for level in range(4) for e in [e for e in split(corpus, name) if e.level == level][:n]]
+
+    return per_level("train", 12) + per_level("validation", 4)
+
+
+def _small_models_folder(tmp_path, monkeypatch):
+    """A models/ folder holding only the small corpus, made the one tracker reads (TRACKER_MODELS)."""
+    models = tmp_path / "models"
+    (models / "data").mkdir(parents=True)
+    with (models / "data" / "escalation.jsonl").open("w") as handle:
+        for e in _small_corpus():
+            handle.write(json.dumps({"id": e.id, "text": e.text, "level": e.level, "instruments": list(e.instruments), "split": e.split}) + "\n")
+    monkeypatch.setenv("TRACKER_MODELS", str(models))
+    return models
 
 
 def test_training_twice_with_one_seed_gives_the_same_model(tmp_path):
@@ -32,12 +46,7 @@ def test_training_twice_with_one_seed_gives_the_same_model(tmp_path):
 
 
 def test_first_command_that_needs_the_model_builds_it(tmp_path, monkeypatch, workdir):
-    models = tmp_path / "models"
-    (models / "data").mkdir(parents=True)
-    with (models / "data" / "escalation.jsonl").open("w") as handle:
-        for e in _small_corpus():
-            handle.write(json.dumps({"id": e.id, "text": e.text, "level": e.level, "instruments": list(e.instruments), "split": e.split}) + "\n")
-    monkeypatch.setenv("TRACKER_MODELS", str(models))
+    models = _small_models_folder(tmp_path, monkeypatch)
     assert os.environ["TRACKER_MODELS"] == str(models)
     result = CliRunner().invoke(cli, ["score"], input='{"text": "We will impose tariffs on Friday."}\n')
     assert result.exit_code == 0, result.output
@@ -46,3 +55,16 @@ def test_first_command_that_needs_the_model_builds_it(tmp_path, monkeypatch, wor
     assert f"epoch {epochs}/{epochs}" in result.stderr
     assert json.loads(result.stdout)["label"] in ("deescalate", "neutral", "pressure", "threat")
     assert (models / "escalation" / "card.json").exists()
+
+
+def test_train_command_can_leave_the_lexical_model_out(tmp_path, monkeypatch, workdir):
+    models = _small_models_folder(tmp_path, monkeypatch)
+    refused = CliRunner().invoke(cli, ["train", "--epochs", "1", "--lexical-weight", "1"])
+    assert refused.exit_code == 2 and "lexical-weight" in refused.stderr
+    result = CliRunner().invoke(cli, ["train", "--epochs", "1", "--lexical-weight", "0"])
+    assert result.exit_code == 0, result.output
+    folder = models / "escalation"
+    scorer = TransformerScorer(folder)
+    assert scorer.lexical is None and not (folder / "lexical.npz").exists() and "-lex" not in scorer.version
+    texts = ["We will impose tariffs on Friday.", "Talks resume next week."]
+    assert (scorer.logits(texts) == scorer.transformer_logits(texts)).all()

@@ -129,8 +129,8 @@ def report(models: Sequence[ClassifierMetrics], tags: TagMetrics, n: int) -> str
 
 
 def evaluate_classifier() -> tuple[list[ClassifierMetrics], TagMetrics, int]:
-    """Held-out metrics of the model in float32, bfloat16 (what 'auto' scores with where the CPU has it)
-    and int8, and of the TF-IDF baseline."""
+    """Held-out metrics of the scorer in float32, bfloat16 (what 'auto' scores with where the CPU has it)
+    and int8, of its transformer alone (no lexical model mixed in), and of the TF-IDF baseline."""
     from ..score.baseline import TfidfBaseline
     from ..score.corpus import load_corpus, split
     from ..score.model import TransformerScorer, ensure_model, softmax
@@ -145,6 +145,12 @@ def evaluate_classifier() -> tuple[list[ClassifierMetrics], TagMetrics, int]:
         scorer = TransformerScorer(folder, quantize=quantize, precision=precision)
         logits = scorer.logits(texts)
         results.append(classifier_metrics(scorer.name, labels, softmax(logits, scorer.temperature), uncalibrated=softmax(logits, 1.0)))
+        if precision == "float32" and not quantize:
+            alone = scorer.transformer_logits(texts)
+            transformer_only = classifier_metrics(f"{scorer.name}-alone", labels, softmax(alone, scorer.transformer_temperature),
+                                                  uncalibrated=softmax(alone, 1.0))
+    if scorer.lexical is not None:  # the transformer without the lexical model mixed in, to show what each brings
+        results.append(transformer_only)
     baseline = TfidfBaseline().fit(split(examples, "train"), split(examples, "validation"))
     results.append(classifier_metrics("tfidf-logreg", labels, baseline.probabilities(texts)))
     tags = instrument_metrics(test, [scorer.tagger.tags(t) for t in texts])

@@ -17,6 +17,8 @@ from ..models import LABELS, Score
 from ..options import SCORER_PRECISIONS
 from . import escalation
 from .instruments import InstrumentTagger
+from .lexical import FILE_NAME as LEXICAL_FILE
+from .lexical import LexicalModel, mix
 from .train import PAD_MULTIPLE, TrainingError, batched_logits, model_dir, train
 
 log = logging.getLogger(__name__)
@@ -104,12 +106,27 @@ class TransformerScorer:
             model = model.to(torch.bfloat16)
         self.model = model
         self.temperature = float(self.card["temperature"])
+        self.transformer_temperature = float(self.card.get("transformer_temperature", self.temperature))
+        self.lexical_weight = float(self.card["hyperparameters"].get("lexical_weight", 0.0))
+        self.lexical = None
+        if self.lexical_weight:
+            try:
+                self.lexical = LexicalModel.load(folder)
+            except (FileNotFoundError, KeyError, ValueError) as e:
+                raise TrainingError(f"the model in {folder} lacks a readable {LEXICAL_FILE} (run `tracker train`)") from e
         self.batch_size = batch_size
         self.name = self.card["name"] + {"int8": "-int8", "bfloat16": "-bf16"}.get(self.precision, "")
         self.version = self.card["version"]
         self.tagger = InstrumentTagger()
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
+        """The scorer's logits: the transformer's, mixed with the lexical model's log-probabilities."""
+        transformer = self.transformer_logits(texts)
+        if self.lexical is None:
+            return transformer
+        return mix(transformer, self.lexical.log_probabilities(texts), self.lexical_weight)
+
+    def transformer_logits(self, texts: Sequence[str]) -> np.ndarray:
         try:
             return batched_logits(
                 self.tokenizer.ids(texts), self.tokenizer.ids([""])[0],

