@@ -12,8 +12,7 @@ import numpy as np
 
 from ..models import LABELS
 from ..score.corpus import INSTRUMENTS, Example
-
-ESCALATION_WEIGHTS = np.arange(len(LABELS)) / (len(LABELS) - 1)
+from ..score.probabilities import ESCALATION_WEIGHTS, softmax
 
 
 @dataclass
@@ -133,25 +132,31 @@ def evaluate_classifier() -> tuple[list[ClassifierMetrics], TagMetrics, int]:
     and int8, of its transformer alone (no lexical model mixed in), and of the TF-IDF baseline."""
     from ..score.baseline import TfidfBaseline
     from ..score.corpus import load_corpus, split
-    from ..score.model import TransformerScorer, ensure_model, softmax
+    from ..score.model import TransformerScorer, ensure_model
 
     examples = load_corpus()
     test = split(examples, "test")
     labels = np.array([e.level for e in test])
     texts = [e.text for e in test]
     folder = ensure_model()
-    results = []
+    results, alone, lexical = [], None, None
     for precision, quantize in (("float32", False), ("bfloat16", False), ("float32", True)):
         scorer = TransformerScorer(folder, quantize=quantize, precision=precision)
         logits = scorer.logits(texts)
         results.append(classifier_metrics(scorer.name, labels, softmax(logits, scorer.temperature), uncalibrated=softmax(logits, 1.0)))
-        if precision == "float32" and not quantize:
-            alone = scorer.transformer_logits(texts)
-            transformer_only = classifier_metrics(f"{scorer.name}-alone", labels, softmax(alone, scorer.transformer_temperature),
-                                                  uncalibrated=softmax(alone, 1.0))
-    if scorer.lexical is not None:  # the transformer without the lexical model mixed in, to show what each brings
-        results.append(transformer_only)
-    baseline = TfidfBaseline().fit(split(examples, "train"), split(examples, "validation"))
-    results.append(classifier_metrics("tfidf-logreg", labels, baseline.probabilities(texts)))
+        if alone is None and scorer.lexical is not None:  # the float32 transformer without the lexical model, to show what each brings
+            transformer = scorer.transformer_logits(texts)
+            alone = classifier_metrics(f"{scorer.name}-alone", labels, softmax(transformer, scorer.transformer_temperature),
+                                       uncalibrated=softmax(transformer, 1.0))
+            lexical = scorer.lexical
+    if alone is not None:
+        results.append(alone)
+    # The lexical model mixed into the scorer is the baseline's recipe fitted on the same splits (the same
+    # probabilities, tests/test_score.py): reused rather than fitted again.
+    if lexical is not None:
+        baseline_probs = np.exp(lexical.log_probabilities(texts))
+    else:
+        baseline_probs = TfidfBaseline().fit(split(examples, "train"), split(examples, "validation")).probabilities(texts)
+    results.append(classifier_metrics("tfidf-logreg", labels, baseline_probs))
     tags = instrument_metrics(test, [scorer.tagger.tags(t) for t in texts])
     return results, tags, len(test)

@@ -30,8 +30,8 @@ def load_scorer(*, quantize: bool = False, precision: str = "auto", threads: int
 
     precision: 'auto' (bfloat16 where the CPU computes it natively, else float32), 'float32'
     or 'bfloat16' (the `scorer_precision` option).
-    quantize: dynamic int8, about twice as fast as float32, but 3 points of held-out macro-F1
-    lower (benchmarks/README.md); the `quantize_scorer` option turns it on.
+    quantize: dynamic int8, about twice as fast as float32 but no faster than bfloat16, and 2 points
+    of held-out macro-F1 lower (benchmarks/README.md); the `quantize_scorer` option turns it on.
     """
     from .model import TransformerScorer, ensure_model
 

@@ -19,16 +19,10 @@ from . import escalation
 from .instruments import InstrumentTagger
 from .lexical import FILE_NAME as LEXICAL_FILE
 from .lexical import LexicalModel, mix
+from .probabilities import softmax
 from .train import PAD_MULTIPLE, TrainingError, batched_logits, model_dir, train
 
 log = logging.getLogger(__name__)
-
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 @functools.cache
@@ -96,6 +90,7 @@ class TransformerScorer:
         torch.set_num_threads(threads)
         self.max_length = int(self.card["hyperparameters"]["max_length"])
         self.tokenizer = FastTokenizer(folder, self.max_length)
+        self._blank_ids = self.tokenizer.ids([""])[0]  # [CLS] [SEP]: fills a batch's spare rows
         model = EscalationEncoder.load(folder)
         self.precision = "int8" if quantize else resolve_precision(precision)
         if quantize:
@@ -129,7 +124,7 @@ class TransformerScorer:
     def transformer_logits(self, texts: Sequence[str]) -> np.ndarray:
         try:
             return batched_logits(
-                self.tokenizer.ids(texts), self.tokenizer.ids([""])[0],
+                self.tokenizer.ids(texts), self._blank_ids,
                 lambda rows: self.tokenizer.pad(rows, PAD_MULTIPLE), lambda inputs: self.model(*inputs), self.batch_size,
             )
         finally:

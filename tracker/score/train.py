@@ -27,6 +27,7 @@ from ..models import LABELS
 from ..paths import models_dir
 from .corpus import Example, data_hash, load_corpus, split
 from .lexical import LexicalModel, mix
+from .probabilities import ESCALATION_WEIGHTS, softmax
 
 log = logging.getLogger(__name__)
 
@@ -207,9 +208,7 @@ def escalation_spearman(labels: np.ndarray, logits: np.ndarray) -> float:
     """Spearman correlation of the escalation score (LABELS.md) with the gold level."""
     from scipy.stats import spearmanr
 
-    z = logits - logits.max(axis=1, keepdims=True)
-    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    scores = probs @ (np.arange(len(LABELS)) / (len(LABELS) - 1))
+    scores = softmax(logits) @ ESCALATION_WEIGHTS
     if np.ptp(scores) == 0 or np.ptp(labels) == 0:
         return 0.0  # no ranking to correlate (a model that has not learnt yet, a one-level sample)
     return float(spearmanr(scores, labels).statistic)

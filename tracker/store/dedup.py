@@ -23,7 +23,8 @@ _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 @functools.lru_cache(maxsize=8192)  # a stored statement is compared with every new one of its speaker
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    return " ".join(_PUNCT.sub(" ", fold(text)).split())
+    # fold's own cache is for names and role words; a statement's text is cached here, once
+    return " ".join(_PUNCT.sub(" ", fold.__wrapped__(text)).split())
 
 
 def fingerprint(text: str) -> str:
