@@ -10,7 +10,6 @@ probabilities. A study, not part of `tracker train`: it patches the training loo
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 import torch
 
 import tracker.score.train as training
-from tracker.score.corpus import corpus_path, load_corpus, split
+from tracker.score.corpus import corpus_path, load_corpus, read_jsonl, split
 from tracker.score.model import TransformerScorer
 
 
@@ -28,10 +27,8 @@ def main() -> None:
     out = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("/tmp/distil")
     out.mkdir(parents=True, exist_ok=True)
     examples = load_corpus()
-    set_of = {}
-    for line in corpus_path().read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        set_of[row["id"]] = row.get("set") or row["id"]
+    # Example does not carry the contrastive `set`; the corpus rows do
+    set_of = {row["id"]: row.get("set") or row["id"] for row in read_jsonl(corpus_path())}
     train_set = split(examples, "train")
     groups = sorted({set_of[e.id] for e in train_set})
     random.Random(7).shuffle(groups)
