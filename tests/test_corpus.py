@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from tracker.models import LABELS
-from tracker.score.corpus import INSTRUMENTS, data_hash, load_corpus, near_duplicate_pairs, split
+from tracker.score.corpus import INSTRUMENTS, data_hash, load_corpus, near_duplicate_pairs, read_jsonl, split
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +69,19 @@ def test_near_duplicate_detection_finds_small_edits():
 def test_data_hash_is_stable(corpus):
     assert data_hash(corpus) == data_hash(list(reversed(corpus)))
     assert len(data_hash(corpus)) == 16
+
+
+def test_labels_are_the_adjudicated_ones(corpus):
+    """Every statement was labelled twice, the second time blind; the corpus holds the level both
+    annotators gave or, where they differed, the adjudicator's (models/data/README.md)."""
+    readings = {r["id"]: r for r in read_jsonl(Path(__file__).parents[1] / "models" / "data" / "second-annotation.jsonl")}
+    assert sorted(readings) == sorted(e.id for e in corpus)
+    for e in corpus:
+        reading = readings[e.id]
+        assert reading["split"] == e.split
+        if reading["first"] == reading["second"]:
+            assert e.level == reading["first"] and "adjudicated" not in reading, e.id
+        else:
+            assert e.level == reading["adjudicated"] and reading["why"], e.id
+    agreement = sum(r["first"] == r["second"] for r in readings.values()) / len(readings)
+    assert agreement > 0.9
