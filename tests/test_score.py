@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -19,7 +19,14 @@ from tracker.score.corpus import data_hash, load_corpus, split
 from tracker.score.instruments import InstrumentTagger
 from tracker.score.lexical import LexicalModel, mix
 from tracker.score.model import TransformerScorer, softmax
-from tracker.score.train import TrainConfig, TrainingError, fit_temperature, model_dir
+from tracker.score.train import (
+    LEXICAL_WEIGHTS,
+    TEMPERATURE_RANGE,
+    TrainConfig,
+    TrainingError,
+    fit_temperature,
+    model_dir,
+)
 
 from .conftest import KATO_PARAGRAPHS, Item, feed_reply, page, rss, write_feeds
 from .httpserver import Reply
@@ -77,7 +84,10 @@ def test_bfloat16_scores_stay_within_a_hair_of_float32_and_of_themselves(scorer,
 def test_model_card_records_data_hyperparameters_and_temperature(escalation_model):
     card = json.loads((escalation_model / "card.json").read_text())
     assert card["data_hash"] == data_hash(load_corpus())
-    assert card["hyperparameters"] == asdict(TrainConfig()) and card["temperature"] > 0
+    weight = card["hyperparameters"]["lexical_weight"]  # chosen on validation, recorded as used
+    assert weight in LEXICAL_WEIGHTS and str(card["lexical_weight_losses"][f"{weight:g}"]) == str(min(card["lexical_weight_losses"].values()))
+    assert card["hyperparameters"] == asdict(replace(TrainConfig(), lexical_weight=weight)) and card["temperature"] > 0
+    assert len(card["teachers"]) == 2 and f"-kd{TrainConfig().distill_weight:g}-" in card["version"]
     assert card["examples"]["test"] >= 400 and len(card["history"]) == card["hyperparameters"]["epochs"]
     assert (escalation_model / "tokenizer.json").exists() and (escalation_model / "model.safetensors").exists()
     assert escalation_model == model_dir()
@@ -96,7 +106,8 @@ def test_lexical_model_gives_scikit_learns_probabilities_after_saving_and_loadin
 
 
 def test_scorer_mixes_in_the_lexical_model_its_card_names(scorer, escalation_model, tmp_path):
-    assert scorer.lexical_weight == TrainConfig().lexical_weight > 0 and scorer.version.endswith("-lex0.4")
+    assert scorer.lexical_weight == scorer.card["hyperparameters"]["lexical_weight"] > 0
+    assert scorer.version.endswith(f"-lex{scorer.lexical_weight:g}")
     texts = ["We will not use our holdings as a weapon.", "Tariffs go up on Friday unless they move."]
     expected = mix(scorer.transformer_logits(texts), scorer.lexical.log_probabilities(texts), scorer.lexical_weight)
     assert np.allclose(scorer.logits(texts), expected)
@@ -114,6 +125,16 @@ def test_temperature_scaling_recovers_a_known_temperature():
     true_logits = rng.normal(size=(4000, 4)) * 2
     labels = np.array([rng.choice(4, p=p) for p in softmax(true_logits)])
     assert abs(fit_temperature(true_logits * 3.0, labels) - 3.0) < 0.3
+
+
+def test_temperature_fit_on_a_small_separable_set_stays_in_range():
+    """Every validation statement right: the likelihood grows as the temperature falls to 0, and an
+    unguarded fit ran off to 1e-17, scores of exactly 0 or 1 that no longer rank anything."""
+    labels = np.arange(16) % 4
+    logits = np.random.default_rng(0).normal(size=(16, 4))
+    logits[np.arange(16), labels] += 5.0
+    temperature = fit_temperature(logits, labels)
+    assert TEMPERATURE_RANGE[0] <= temperature < 1.0
 
 
 def test_calibration_error_and_mae_measures():

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
 from click.testing import CliRunner
 
 from tracker.cli import cli
 from tracker.score.corpus import load_corpus, split
 from tracker.score.model import TransformerScorer
-from tracker.score.train import TrainConfig, train
+from tracker.score.train import LEXICAL_WEIGHTS, TrainConfig, choose_lexical_weight, cross_fitted_halves, train
 
 
 def _small_corpus():
@@ -68,3 +69,38 @@ def test_train_command_can_leave_the_lexical_model_out(tmp_path, monkeypatch, wo
     assert scorer.lexical is None and not (folder / "lexical.npz").exists() and "-lex" not in scorer.version
     texts = ["We will impose tariffs on Friday.", "Talks resume next week."]
     assert (scorer.logits(texts) == scorer.transformer_logits(texts)).all()
+
+
+def test_cross_fitted_halves_keep_each_contrastive_set_with_one_teacher():
+    train_set = split(load_corpus(), "train")
+    first, second = cross_fitted_halves(train_set)
+    assert sorted(e.id for e in first + second) == sorted(e.id for e in train_set)
+    assert not {e.group_key for e in first} & {e.group_key for e in second}
+    assert sum(e.group is not None for e in train_set) > 8000  # the contrastive rounds carry their `set`
+    assert abs(len(first) - len(second)) < 0.1 * len(train_set)
+
+
+def test_distilled_model_card_names_its_teachers_and_the_chosen_lexical_weight(tmp_path):
+    config = TrainConfig(epochs=1, teacher_epochs=1, batch_size=8)
+    card = TransformerScorer(train(config, output=tmp_path / "kd", corpus=_small_corpus(), progress=False)).card
+    assert [t["trained_on"] + t["labelled"] for t in card["teachers"]] == [48, 48]
+    assert card["teachers"][0]["trained_on"] == card["teachers"][1]["labelled"]
+    assert "-kd0.5-" in card["version"]
+    assert card["hyperparameters"]["lexical_weight"] in LEXICAL_WEIGHTS
+    assert min(card["lexical_weight_losses"], key=card["lexical_weight_losses"].get) == f"{card['hyperparameters']['lexical_weight']:g}"
+    plain = TransformerScorer(train(TrainConfig(epochs=1, batch_size=8, distill_weight=0.0, lexical_weight=0.3),
+                                    output=tmp_path / "plain", corpus=_small_corpus(), progress=False)).card
+    assert plain["teachers"] == [] and "-kd" not in plain["version"] and plain["version"].endswith("-lex0.3")
+    assert plain["lexical_weight_losses"] is None
+
+
+def test_lexical_weight_follows_how_much_the_lexical_model_knows():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 4, 600)
+    transformer = rng.normal(size=(600, 4))
+    transformer[np.arange(600), labels] += 1.5
+    informed = np.log(np.full((600, 4), 0.02))
+    informed[np.arange(600), labels] = np.log(0.94)
+    noise = np.log(rng.dirichlet(np.ones(4), 600))
+    assert choose_lexical_weight(transformer, informed, labels)[0] == max(LEXICAL_WEIGHTS)
+    assert choose_lexical_weight(transformer, noise, labels)[0] == min(LEXICAL_WEIGHTS)

