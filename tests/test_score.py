@@ -107,7 +107,7 @@ def test_lexical_model_gives_scikit_learns_probabilities_after_saving_and_loadin
 
 def test_scorer_mixes_in_the_lexical_model_its_card_names(scorer, escalation_model, tmp_path):
     assert scorer.lexical_weight == scorer.card["hyperparameters"]["lexical_weight"] > 0
-    assert scorer.version.endswith(f"-lex{scorer.lexical_weight:g}")
+    assert f"-lex{scorer.lexical_weight:g}-h" in scorer.version
     texts = ["We will not use our holdings as a weapon.", "Tariffs go up on Friday unless they move."]
     expected = mix(scorer.transformer_logits(texts), scorer.lexical.log_probabilities(texts), scorer.lexical_weight)
     assert np.allclose(scorer.logits(texts), expected)

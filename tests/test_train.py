@@ -11,7 +11,14 @@ from click.testing import CliRunner
 from tracker.cli import cli
 from tracker.score.corpus import load_corpus, split
 from tracker.score.model import TransformerScorer
-from tracker.score.train import LEXICAL_WEIGHTS, TrainConfig, choose_lexical_weight, cross_fitted_halves, train
+from tracker.score.train import (
+    LEXICAL_WEIGHTS,
+    TrainConfig,
+    choose_lexical_weight,
+    cross_fitted_halves,
+    model_version,
+    train,
+)
 
 
 def _small_corpus():
@@ -90,7 +97,7 @@ def test_distilled_model_card_names_its_teachers_and_the_chosen_lexical_weight(t
     assert min(card["lexical_weight_losses"], key=card["lexical_weight_losses"].get) == f"{card['hyperparameters']['lexical_weight']:g}"
     plain = TransformerScorer(train(TrainConfig(epochs=1, batch_size=8, distill_weight=0.0, lexical_weight=0.3),
                                     output=tmp_path / "plain", corpus=_small_corpus(), progress=False)).card
-    assert plain["teachers"] == [] and "-kd" not in plain["version"] and plain["version"].endswith("-lex0.3")
+    assert plain["teachers"] == [] and "-kd" not in plain["version"] and "-lex0.3-h" in plain["version"]
     assert plain["lexical_weight_losses"] is None
 
 
@@ -104,3 +111,13 @@ def test_lexical_weight_follows_how_much_the_lexical_model_knows():
     noise = np.log(rng.dirichlet(np.ones(4), 600))
     assert choose_lexical_weight(transformer, informed, labels)[0] == max(LEXICAL_WEIGHTS)
     assert choose_lexical_weight(transformer, noise, labels)[0] == min(LEXICAL_WEIGHTS)
+
+
+def test_two_recipes_never_share_a_model_version():
+    chosen = TrainConfig(lexical_weight=0.1)
+    version = model_version("ba1c2c7b0000", chosen, 8)
+    assert version.startswith("ba1c2c7b-s1-e8-kd0.5-lex0.1-h")
+    assert version == model_version("ba1c2c7b0000", TrainConfig(lexical_weight=0.1), 8)
+    # the same epoch kept, teachers and lexical weight: only the hash tells these apart
+    assert version != model_version("ba1c2c7b0000", TrainConfig(lexical_weight=0.1, epochs=10, teacher_epochs=5), 8)
+    assert "-kd" not in model_version("ba1c2c7b0000", TrainConfig(lexical_weight=0.0, distill_weight=0.0), 8)

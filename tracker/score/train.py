@@ -7,6 +7,7 @@ held-out test split is never seen here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -420,6 +421,17 @@ def choose_lexical_weight(
     return chosen, {f"{w:g}": round(v, 4) for w, v in losses.items()}
 
 
+def model_version(corpus_hash: str, config: TrainConfig, best_epoch: int) -> str:
+    """The model's version, recorded on every score row: data, seed, epoch kept, teachers and lexical
+    weight in words, and a hash of every hyper-parameter, so that two recipes never share a version
+    (`tracker rescore` re-scores what another model scored)."""
+    recipe = hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode()).hexdigest()[:6]
+    version = f"{corpus_hash[:8]}-s{config.seed}-e{best_epoch}"
+    version += f"-kd{config.distill_weight:g}" if config.distill_weight else ""
+    version += f"-lex{config.lexical_weight:g}" if config.lexical_weight else ""
+    return f"{version}-h{recipe}"
+
+
 def train(
     config: TrainConfig | None = None,
     *,
@@ -481,9 +493,7 @@ def train(
     tokenizer.save_pretrained(staging)
     if lexical is not None:
         lexical.save(staging)
-    version = f"{data_hash(examples)[:8]}-s{config.seed}-e{run.best_epoch}"
-    version += f"-kd{config.distill_weight:g}" if teachers else ""
-    version += f"-lex{weight:g}" if lexical else ""
+    version = model_version(data_hash(examples), chosen, run.best_epoch)
     card = {
         "name": MODEL_NAME,
         "version": version,
