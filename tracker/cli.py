@@ -282,13 +282,13 @@ def score(ctx: click.Context, file: Any) -> None:
 
 
 @cli.command()
-@click.option("--epochs", type=int, default=None, help="Training epochs (default 10, TrainConfig.epochs).")
+@click.option("--epochs", type=int, default=None, help="Training epochs (default 8, TrainConfig.epochs).")
 @click.option("--seed", type=int, default=None, help="Random seed (default 1, TrainConfig.seed).")
 @click.option("--lexical-weight", type=click.FloatRange(0.0, 1.0, max_open=True), default=None,
               help="Weight of the TF-IDF model mixed into the transformer's probabilities "
                    "(default: chosen on the validation split; 0: the transformer alone).")
 @click.option("--distill-weight", type=click.FloatRange(0.0, 1.0), default=None,
-              help="Share of the loss taught by two cross-fitted teachers (default 0.5; 0: no teachers, 6 minutes less).")
+              help="Share of the loss taught by two cross-fitted teachers (default 0.5; 0: no teachers, about 4 minutes less).")
 @click.pass_context
 def train(ctx: click.Context, epochs: int | None, seed: int | None, lexical_weight: float | None, distill_weight: float | None) -> None:
     """Fine-tune the escalation classifier on models/data and write it to models/escalation."""

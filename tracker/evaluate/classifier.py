@@ -12,7 +12,7 @@ import numpy as np
 
 from ..models import LABELS
 from ..score.corpus import INSTRUMENTS, Example
-from ..score.probabilities import ESCALATION_WEIGHTS, softmax
+from ..score.probabilities import ESCALATION_WEIGHTS, log_loss, softmax
 
 
 @dataclass
@@ -42,12 +42,6 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
         if inside.any():
             total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
     return float(total)
-
-
-def log_loss(probs: np.ndarray, labels: np.ndarray) -> float:
-    """Mean negative log-likelihood of the gold level: what temperature scaling minimises, and a steadier
-    gauge of calibration than a 15-bin ECE on a few hundred statements."""
-    return float(-np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, 1.0)).mean())
 
 
 def macro_mae(labels: np.ndarray, predictions: np.ndarray) -> float:

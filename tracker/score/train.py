@@ -28,7 +28,7 @@ from ..models import LABELS
 from ..paths import models_dir
 from .corpus import Example, data_hash, load_corpus, split
 from .lexical import LexicalModel, mix
-from .probabilities import ESCALATION_WEIGHTS, softmax
+from .probabilities import ESCALATION_WEIGHTS, log_loss, softmax
 
 log = logging.getLogger(__name__)
 
@@ -262,17 +262,12 @@ def _autocast_dtype(autocast: str):
     return None
 
 
-def negative_log_likelihood(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
-    from .probabilities import log_softmax
-
-    return float(-log_softmax(logits / temperature)[np.arange(len(labels)), labels].mean())
-
-
 @dataclass
 class FineTuned:
     """One fine-tuning run: the model at its best validation epoch, and the history that chose it."""
 
     model: object  # a transformers BertForSequenceClassification
+    tokenizer: object  # the base model's, which the run loaded
     best_epoch: int
     validation_macro_f1: float
     history: list[dict]
@@ -372,7 +367,7 @@ def fine_tune(
     bar.close()
     assert best is not None
     model.load_state_dict(best[2])
-    return FineTuned(model=model, best_epoch=best[1], validation_macro_f1=best[0], history=history)
+    return FineTuned(model=model, tokenizer=tokenizer, best_epoch=best[1], validation_macro_f1=best[0], history=history)
 
 
 def teacher_probabilities(
@@ -385,9 +380,6 @@ def teacher_probabilities(
 ) -> tuple[np.ndarray, list[dict]]:
     """Held-out calibrated probabilities for every training statement, from two teachers trained on
     the other half of the split each (rows in train_set's order), and what each teacher did."""
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
     validation_texts = [e.text for e in validation]
     validation_labels = np.array([e.level for e in validation])
     teacher_config = replace(config, epochs=config.teacher_epochs)
@@ -400,9 +392,9 @@ def teacher_probabilities(
             raise TrainingError("distillation needs at least two contrastive sets in the train split (or set distill_weight = 0)")
         run = fine_tune(teacher_config, taught, validation, name=f"teacher {number}/2", progress=progress, report=report)
         temperature = fit_temperature(
-            logits_for(run.model, tokenizer, validation_texts, config.max_length, pooling=config.pooling), validation_labels
+            logits_for(run.model, run.tokenizer, validation_texts, config.max_length, pooling=config.pooling), validation_labels
         )
-        logits = logits_for(run.model, tokenizer, [e.text for e in labelled], config.max_length, pooling=config.pooling)
+        logits = logits_for(run.model, run.tokenizer, [e.text for e in labelled], config.max_length, pooling=config.pooling)
         probabilities[[position[id(e)] for e in labelled]] = softmax(logits, temperature)
         teachers.append({"trained_on": len(taught), "labelled": len(labelled), "best_epoch": run.best_epoch,
                          "validation_macro_f1": round(run.validation_macro_f1, 4), "temperature": round(temperature, 4)})
@@ -416,7 +408,7 @@ def choose_lexical_weight(
     losses = {}
     for weight in LEXICAL_WEIGHTS:
         mixed = mix(transformer_logits, lexical_log_probs, weight)
-        losses[weight] = negative_log_likelihood(mixed, labels, fit_temperature(mixed, labels))
+        losses[weight] = log_loss(softmax(mixed, fit_temperature(mixed, labels)), labels)
     chosen = min(losses, key=lambda w: (losses[w], w))
     return chosen, {f"{w:g}": round(v, 4) for w, v in losses.items()}
 
@@ -447,7 +439,6 @@ def train(
     never leaves a half-written model that a later run would load.
     """
     import torch
-    from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -464,8 +455,7 @@ def train(
     if config.distill_weight:
         soft_targets, teachers = teacher_probabilities(config, train_set, validation, progress=progress, report=report)
     run = fine_tune(config, train_set, validation, soft_targets=soft_targets, name="fine-tuning", progress=progress, report=report)
-    model = run.model
-    tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
+    model, tokenizer = run.model, run.tokenizer
     validation_texts = [e.text for e in validation]
     validation_labels = np.array([e.level for e in validation])
     validation_logits = logits_for(model, tokenizer, validation_texts, config.max_length, pooling=config.pooling)
@@ -509,7 +499,7 @@ def train(
         "transformer_temperature": transformer_temperature,  # of the transformer's alone, for `tracker eval`
         "lexical_c": lexical.c if lexical else None,
         "validation_spearman": round(escalation_spearman(validation_labels, validation_logits / temperature), 4),
-        "validation_log_loss": round(negative_log_likelihood(validation_logits, validation_labels, temperature), 4),
+        "validation_log_loss": round(log_loss(softmax(validation_logits, temperature), validation_labels), 4),
         "history": run.history,
         "validation_macro_f1": round(run.validation_macro_f1, 4),
         "training_seconds": round(time.monotonic() - started, 1),
