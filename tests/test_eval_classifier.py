@@ -26,7 +26,8 @@ def test_held_out_metrics_beat_the_baseline_and_hold_the_pinned_figures(escalati
     model_ece = _row(out, "ECE (as used)")[0]
     loss_before, _, _, alone_loss_before = _row(out, "log-loss before scaling")
     loss, _, _, alone_loss, _ = _row(out, "log-loss (as used)")
-    tags_p, tags_r = (float(v) for v in re.search(r"precision (\d\.\d+), recall (\d\.\d+)", out).groups())
+    # the scorer's tagger (the learned one), then the lexicon alone
+    (tags_p, tags_r), (lexicon_p, lexicon_r) = ((float(p), float(r)) for p, r in re.findall(r"precision (\d\.\d+), recall (\d\.\d+)", out))
     # beats the baseline clearly, and not only through the lexical model mixed into it: the target is
     # 10 points (measured on the build machine, on the adjudicated labels: 6.0 for the scorer, 6.2 for its
     # transformer alone; models/MODEL_CARD.md); 5 here leave room for a model trained on another CPU
@@ -43,5 +44,8 @@ def test_held_out_metrics_beat_the_baseline_and_hold_the_pinned_figures(escalati
     assert alone_loss <= alone_loss_before and loss <= loss_before + 0.005
     assert tags_p >= pinned["instrument_precision"] - pinned["tolerance"]
     assert tags_r >= pinned["instrument_recall"] - pinned["tolerance"]
+    # the learned tagger finds clearly more of the gold tags than the lexicon it builds on, and more precisely
+    assert tags_r >= lexicon_r + 0.05 and tags_p > lexicon_p
+    assert "instrument tags (learned tagger: character n-grams and the lexicon)" in out
     for heading in ("deescalate precision / recall", "macro MAE of the level", "confusion matrix, minilm-escalation"):
         assert heading in out

@@ -16,9 +16,10 @@ from tracker.ingest import ingest
 from tracker.models import LABELS
 from tracker.score.baseline import TfidfBaseline
 from tracker.score.corpus import data_hash, load_corpus, split
-from tracker.score.instruments import InstrumentTagger
+from tracker.score.instruments import InstrumentTagger, lexicon_path
 from tracker.score.lexical import LexicalModel, mix
 from tracker.score.model import TransformerScorer, softmax
+from tracker.score.tagger import InstrumentModel, LearnedTagger, fit_sklearn, lexicon_features, tag_figures
 from tracker.score.train import (
     LEXICAL_WEIGHTS,
     TEMPERATURE_RANGE,
@@ -91,6 +92,9 @@ def test_model_card_records_data_hyperparameters_and_temperature(escalation_mode
     assert card["examples"]["test"] >= 400 and len(card["history"]) == card["hyperparameters"]["epochs"]
     assert (escalation_model / "tokenizer.json").exists() and (escalation_model / "model.safetensors").exists()
     assert escalation_model == model_dir()
+    tagger = card["instrument_tagger"]  # the learned tagger's C and validation figures, beside the lexicon's
+    assert tagger["c"] in (3.0, 10.0, 30.0) and (escalation_model / "instruments.npz").exists()
+    assert tagger["validation"]["f1"] > tagger["lexicon_validation"]["f1"]
 
 
 def test_lexical_model_gives_scikit_learns_probabilities_after_saving_and_loading(tmp_path):
@@ -118,6 +122,60 @@ def test_scorer_mixes_in_the_lexical_model_its_card_names(scorer, escalation_mod
             (tmp_path / item.name).symlink_to(item)
     with pytest.raises(TrainingError, match="lexical.npz.*run `tracker train`"):
         TransformerScorer(tmp_path)
+
+
+def test_learned_tagger_gives_scikit_learns_probabilities_after_saving_and_loading(tmp_path):
+    """Applied with numpy from plain arrays, the instrument tagger must be the regressions it was fitted as."""
+    import scipy.sparse as sparse
+
+    corpus = load_corpus()
+    train_part, validation = split(corpus, "train")[:800], split(corpus, "validation")[:150]
+    lexicon = InstrumentTagger()
+    model, figures = InstrumentModel.fit(train_part, validation, lexicon)
+    model.save(tmp_path)
+    loaded = InstrumentModel.load(tmp_path)
+    vectorizer, regressions = fit_sklearn(train_part, loaded.c, lexicon)
+    # short words, runs of white space, capitals and punctuation: where character n-grams could differ
+    texts = [e.text for e in split(corpus, "test")[:200]] + ["", "!!!", "I  a\tU.S.  TREASURIES,\n tariffs", "ab abc abcd"]
+    features = sparse.hstack([vectorizer.transform(texts), lexicon_features(lexicon, texts)]).tocsr()
+    expected = np.stack([r.predict_proba(features)[:, 1] for r in regressions], axis=1)
+    assert np.allclose(loaded.probabilities(texts, lexicon), expected, atol=1e-9)
+    assert figures == tag_figures(validation, loaded.tags_many([e.text for e in validation], lexicon))
+
+
+def test_a_tag_the_train_split_never_gives_is_left_to_the_lexicon():
+    corpus = load_corpus()
+    train_part = [replace(e, instruments=tuple(t for t in e.instruments if t != "sanctions")) for e in split(corpus, "train")[:400]]
+    lexicon = InstrumentTagger()
+    model, _ = InstrumentModel.fit(train_part, split(corpus, "validation")[:100], lexicon)
+    texts = ["Washington announced new sanctions on three of our banks.", "We are ready to sell our Treasury holdings."]
+    assert ["sanctions" in tags for tags in lexicon.tags_many(texts)] == [True, False]
+    assert ["sanctions" in tags for tags in model.tags_many(texts, lexicon)] == [True, False]
+
+
+def test_scorer_tags_with_the_learned_tagger_its_card_names(scorer, escalation_model, tmp_path):
+    assert scorer.card["hyperparameters"]["learned_instruments"] and isinstance(scorer.tagger, LearnedTagger)
+    texts = ["If the levy on our cars stays, we will answer in kind.", "Talks resume next week.",
+             "We are ready to sell part of our Treasury holdings."]
+    assert [s.instruments for s in scorer.score(texts)] == scorer.tagger.tags_many(texts)
+    assert [s.instruments for s in scorer.score(texts)] == [["tariffs"], [], ["treasury_holdings"]]
+    # a model folder that lost its tagger is refused with what to do, not tagged by another tagger
+    for item in escalation_model.iterdir():
+        if item.name != "instruments.npz":
+            (tmp_path / item.name).symlink_to(item)
+    with pytest.raises(TrainingError, match="instruments.npz.*run `tracker train`"):
+        TransformerScorer(tmp_path)
+
+
+def test_a_term_added_to_the_lexicon_still_tags_through_the_learned_tagger(scorer, tmp_path):
+    """The lexicon's matches are features of the learned tagger: a user's new term is heeded."""
+    text = "The quorvex stays in place until they move."
+    assert scorer.tagger.tags(text) == []
+    lexicon = tmp_path / "instruments.yaml"
+    original = lexicon_path().read_text(encoding="utf-8")
+    lexicon.write_text(original.replace("tariffs:\n  terms:\n", "tariffs:\n  terms:\n    - quorvex\n"), encoding="utf-8")
+    assert InstrumentTagger(lexicon).tags(text) == ["tariffs"]
+    assert LearnedTagger(scorer.tagger.model, InstrumentTagger(lexicon)).tags(text) == ["tariffs"]
 
 
 def test_temperature_scaling_recovers_a_known_temperature():

@@ -78,6 +78,10 @@ class TagMetrics:
     recall: float
     per_tag: dict[str, tuple[float, float, int]]
 
+    @property
+    def f1(self) -> float:
+        return 2 * self.precision * self.recall / (self.precision + self.recall) if self.precision + self.recall else 0.0
+
 
 def instrument_metrics(examples: Sequence[Example], predicted: Sequence[Sequence[str]]) -> TagMetrics:
     tp = fp = fn = 0
@@ -94,7 +98,7 @@ def instrument_metrics(examples: Sequence[Example], predicted: Sequence[Sequence
     return TagMetrics(precision=tp / max(1, tp + fp), recall=tp / max(1, tp + fn), per_tag=per_tag)
 
 
-def report(models: Sequence[ClassifierMetrics], tags: TagMetrics, n: int) -> str:
+def report(models: Sequence[ClassifierMetrics], tags: Sequence[tuple[str, TagMetrics]], n: int) -> str:
     width = max(len(m.name) for m in models) + 2
     lines = [f"escalation classifier on the held-out test split ({n} statements)", ""]
     header = "".ljust(30) + "".join(m.name.rjust(width + 4) for m in models)
@@ -115,17 +119,20 @@ def report(models: Sequence[ClassifierMetrics], tags: TagMetrics, n: int) -> str
     for m in models:
         lines += ["", f"confusion matrix, {m.name} (rows gold, columns predicted: {', '.join(LABELS)})"]
         lines += ["  " + " ".join(f"{v:5d}" for v in r) + f"   {LABELS[i]}" for i, r in enumerate(m.confusion)]
-    lines += ["", f"instrument tags (lexicon): precision {tags.precision:.3f}, recall {tags.recall:.3f}"]
-    for tag, (p, r, support) in tags.per_tag.items():
-        lines.append(f"  {tag:18} precision {p:.2f}  recall {r:.2f}  ({support} gold)")
+    for name, metrics in tags:
+        lines += ["", f"instrument tags ({name}): precision {metrics.precision:.3f}, recall {metrics.recall:.3f}"]
+        for tag, (p, r, support) in metrics.per_tag.items():
+            lines.append(f"  {tag:18} precision {p:.2f}  recall {r:.2f}  ({support} gold)")
     return "\n".join(lines)
 
 
-def evaluate_classifier() -> tuple[list[ClassifierMetrics], TagMetrics, int]:
+def evaluate_classifier() -> tuple[list[ClassifierMetrics], list[tuple[str, TagMetrics]], int]:
     """Held-out metrics of the scorer in float32, bfloat16 (what 'auto' scores with where the CPU has it)
-    and int8, of its transformer alone (no lexical model mixed in), and of the TF-IDF baseline."""
+    and int8, of its transformer alone (no lexical model mixed in), and of the TF-IDF baseline; and of
+    the scorer's instrument tags (first), beside the lexicon's alone when the scorer has the learned tagger."""
     from ..score.baseline import TfidfBaseline
     from ..score.corpus import load_corpus, split
+    from ..score.instruments import InstrumentTagger
     from ..score.model import TransformerScorer, ensure_model
 
     examples = load_corpus()
@@ -152,5 +159,8 @@ def evaluate_classifier() -> tuple[list[ClassifierMetrics], TagMetrics, int]:
     else:
         baseline_probs = TfidfBaseline().fit(split(examples, "train"), split(examples, "validation")).probabilities(texts)
     results.append(classifier_metrics("tfidf-logreg", labels, baseline_probs))
-    tags = instrument_metrics(test, [scorer.tagger.tags(t) for t in texts])
+    tags = [("lexicon" if isinstance(scorer.tagger, InstrumentTagger) else "learned tagger: character n-grams and the lexicon",
+             instrument_metrics(test, scorer.tagger.tags_many(texts)))]
+    if not isinstance(scorer.tagger, InstrumentTagger):
+        tags.append(("lexicon alone", instrument_metrics(test, InstrumentTagger().tags_many(texts))))
     return results, tags, len(test)

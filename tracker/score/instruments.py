@@ -5,11 +5,15 @@ trailing `*` for "any ending" (`tariff*`, `sanction*`). A term may also carry
 `unless:` words that veto it within the same statement; a term starting with `re:`
 is a regular expression. Users extend the
 lexicon without touching code.
+
+A model trained by `tracker train` tags with the learned tagger (`tagger.py`), which takes these
+matches as features beside the wording; this lexicon alone tags for a model folder without one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -65,3 +69,6 @@ class InstrumentTagger:
 
     def tags(self, text: str) -> list[str]:
         return [t.name for t in self._tags if t.pattern.search(text) and not (t.veto and t.veto.search(text))]
+
+    def tags_many(self, texts: Sequence[str]) -> list[list[str]]:
+        return [self.tags(text) for text in texts]

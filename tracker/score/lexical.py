@@ -32,6 +32,20 @@ FILE_NAME = "lexical.npz"
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
+def save_arrays(path: Path, vocabulary: dict[str, int], **arrays: np.ndarray) -> None:
+    """A fitted model's vocabulary and arrays as one compressed .npz (plain arrays, no pickle)."""
+    terms = np.empty(len(vocabulary), dtype=object)
+    for term, i in vocabulary.items():
+        terms[i] = term
+    np.savez_compressed(path, terms=terms.astype(str), **arrays)
+
+
+def load_arrays(path: Path) -> tuple[dict[str, int], dict[str, np.ndarray]]:
+    """What `save_arrays` wrote: (vocabulary, the other arrays by name)."""
+    with np.load(path, allow_pickle=False) as data:
+        return {term: i for i, term in enumerate(data["terms"].tolist())}, {k: data[k] for k in data.files if k != "terms"}
+
+
 def mix(transformer_logits: np.ndarray, lexical_log_probs: np.ndarray, weight: float) -> np.ndarray:
     """The scorer's logits: a weighted geometric mean of the two models' probabilities, in log space
     (softmax of the result, at temperature 1, is that mean renormalised)."""
@@ -66,18 +80,12 @@ class LexicalModel:
         )
 
     def save(self, folder: Path) -> None:
-        terms = np.empty(len(self.vocabulary), dtype=object)
-        for term, i in self.vocabulary.items():
-            terms[i] = term
-        np.savez_compressed(folder / FILE_NAME, terms=terms.astype(str), idf=self.idf, coef=self.coef,
-                            intercept=self.intercept, c=np.array(self.c))
+        save_arrays(folder / FILE_NAME, self.vocabulary, idf=self.idf, coef=self.coef, intercept=self.intercept, c=np.array(self.c))
 
     @classmethod
     def load(cls, folder: Path) -> LexicalModel:
-        with np.load(folder / FILE_NAME, allow_pickle=False) as data:
-            terms = data["terms"].tolist()
-            return cls(vocabulary={term: i for i, term in enumerate(terms)}, idf=data["idf"], coef=data["coef"],
-                       intercept=data["intercept"], c=float(data["c"]))
+        vocabulary, data = load_arrays(folder / FILE_NAME)
+        return cls(vocabulary=vocabulary, idf=data["idf"], coef=data["coef"], intercept=data["intercept"], c=float(data["c"]))
 
     def _features(self, text: str) -> tuple[list[int], np.ndarray]:
         """The statement's sublinear TF-IDF vector, L2-normalised, as (feature ids, values)."""

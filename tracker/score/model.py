@@ -20,6 +20,8 @@ from .instruments import InstrumentTagger
 from .lexical import FILE_NAME as LEXICAL_FILE
 from .lexical import LexicalModel, mix
 from .probabilities import softmax
+from .tagger import FILE_NAME as INSTRUMENTS_FILE
+from .tagger import InstrumentModel, LearnedTagger
 from .train import PAD_MULTIPLE, TrainingError, batched_logits, model_dir, train
 
 log = logging.getLogger(__name__)
@@ -112,7 +114,16 @@ class TransformerScorer:
         self.batch_size = batch_size
         self.name = self.card["name"] + {"int8": "-int8", "bfloat16": "-bf16"}.get(self.precision, "")
         self.version = self.card["version"]
-        self.tagger = InstrumentTagger()
+        self.tagger = self._tagger(folder)
+
+    def _tagger(self, folder: Path) -> InstrumentTagger | LearnedTagger:
+        """The learned tagger the model was trained with, else the lexicon alone (a model trained without it)."""
+        if not self.card["hyperparameters"].get("learned_instruments", False):
+            return InstrumentTagger()
+        try:
+            return LearnedTagger(InstrumentModel.load(folder))
+        except (FileNotFoundError, KeyError, ValueError) as e:
+            raise TrainingError(f"the model in {folder} lacks a readable {INSTRUMENTS_FILE} (run `tracker train`)") from e
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """The scorer's logits: the transformer's, mixed with the lexical model's log-probabilities."""
@@ -138,13 +149,13 @@ class TransformerScorer:
             return []
         probs = self.probabilities(texts)
         scores = []
-        for text, row in zip(texts, probs, strict=True):
+        for tags, row in zip(self.tagger.tags_many(texts), probs, strict=True):
             p = {label: round(float(v), 4) for label, v in zip(LABELS, row, strict=True)}
             level = int(row.argmax())
             scores.append(
                 Score(
                     level=level, label=LABELS[level], escalation=round(escalation(dict(zip(LABELS, map(float, row), strict=True))), 4),
-                    probs=p, instruments=self.tagger.tags(text), model=self.name, model_version=self.version,
+                    probs=p, instruments=tags, model=self.name, model_version=self.version,
                 )
             )
         return scores

@@ -27,8 +27,10 @@ from ..errors import TrackerError
 from ..models import LABELS
 from ..paths import models_dir
 from .corpus import Example, data_hash, load_corpus, split
+from .instruments import InstrumentTagger
 from .lexical import LexicalModel, mix
 from .probabilities import ESCALATION_WEIGHTS, log_loss, softmax
+from .tagger import InstrumentModel, tag_figures
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,9 @@ class TrainConfig:
     # distill_weight x the teachers'. 0 trains on the gold alone.
     distill_weight: float = 0.5
     teacher_epochs: int = 3
+    # instrument tags by the learned tagger (tracker/score/tagger.py: character n-grams and the lexicon's
+    # matches, logistic regression), written beside the model; False leaves the model to the lexicon alone
+    learned_instruments: bool = True
 
 
 LEXICAL_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5)
@@ -475,6 +480,17 @@ def train(
         validation_logits = mix(validation_logits, lexical_log_probs, weight)
     chosen = replace(config, lexical_weight=weight or 0.0)
     temperature = fit_temperature(validation_logits, validation_labels)
+    instrument_model, instrument_card = None, None
+    if config.learned_instruments:
+        if report is not None:
+            report("fitting the instrument tagger (character n-grams and the lexicon, logistic regression)")
+        lexicon = InstrumentTagger()
+        try:
+            instrument_model, figures = InstrumentModel.fit(train_set, validation, lexicon)
+        except ValueError as e:
+            raise TrainingError(f"cannot fit the instrument tagger: {e} (or set learned_instruments = false)") from e
+        instrument_card = {"c": instrument_model.c, "validation": figures,
+                           "lexicon_validation": tag_figures(validation, lexicon.tags_many(validation_texts))}
 
     staging = output.with_name(output.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -483,6 +499,8 @@ def train(
     tokenizer.save_pretrained(staging)
     if lexical is not None:
         lexical.save(staging)
+    if instrument_model is not None:
+        instrument_model.save(staging)
     version = model_version(data_hash(examples), chosen, run.best_epoch)
     card = {
         "name": MODEL_NAME,
@@ -494,6 +512,7 @@ def train(
         "hyperparameters": asdict(chosen),  # lexical_weight: the weight used, chosen or given
         "lexical_weight_losses": lexical_losses,  # validation log-loss per candidate weight, when chosen there
         "teachers": teachers,
+        "instrument_tagger": instrument_card,  # C chosen on validation; its validation figures beside the lexicon's
         "best_epoch": run.best_epoch,
         "temperature": temperature,  # of the scorer's logits (the mix, when lexical_weight > 0)
         "transformer_temperature": transformer_temperature,  # of the transformer's alone, for `tracker eval`
