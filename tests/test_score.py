@@ -15,7 +15,7 @@ from tracker.evaluate.classifier import expected_calibration_error, macro_mae
 from tracker.ingest import ingest
 from tracker.models import LABELS
 from tracker.score.baseline import TfidfBaseline
-from tracker.score.corpus import data_hash, load_corpus, split
+from tracker.score.corpus import INSTRUMENTS, data_hash, load_corpus, split
 from tracker.score.instruments import InstrumentTagger, lexicon_path
 from tracker.score.lexical import LexicalModel, mix
 from tracker.score.model import TransformerScorer, softmax
@@ -135,11 +135,13 @@ def test_learned_tagger_gives_scikit_learns_probabilities_after_saving_and_loadi
     model.save(tmp_path)
     loaded = InstrumentModel.load(tmp_path)
     vectorizer, regressions = fit_sklearn(train_part, loaded.c, lexicon)
+    assert None not in regressions  # every tag learnt (the slice has each), so every one is compared
     # short words, runs of white space, capitals and punctuation: where character n-grams could differ
-    texts = [e.text for e in split(corpus, "test")[:200]] + ["", "!!!", "I  a\tU.S.  TREASURIES,\n tariffs", "ab abc abcd"]
+    texts = [e.text for e in split(corpus, "test")[:200]] + ["", "!!!", "I  a\tU.S.  TREASURIES,\n tariffs", "ab abc abcd",
+                                                         "İstanbul's Straße\u00a0tariffs\u2028and ÉNERGIE"]
     features = sparse.hstack([vectorizer.transform(texts), lexicon_features(lexicon, texts)]).tocsr()
     expected = np.stack([r.predict_proba(features)[:, 1] for r in regressions], axis=1)
-    assert np.allclose(loaded.probabilities(texts, lexicon), expected, atol=1e-9)
+    assert np.allclose(loaded.probabilities(texts, lexicon), expected, rtol=0, atol=1e-9)
     assert figures == tag_figures(validation, loaded.tags_many([e.text for e in validation], lexicon))
 
 
@@ -167,15 +169,40 @@ def test_scorer_tags_with_the_learned_tagger_its_card_names(scorer, escalation_m
         TransformerScorer(tmp_path)
 
 
-def test_a_term_added_to_the_lexicon_still_tags_through_the_learned_tagger(scorer, tmp_path):
-    """The lexicon's matches are features of the learned tagger: a user's new term is heeded."""
+def test_a_term_added_to_the_lexicon_weighs_in_the_learned_tagger(scorer, tmp_path):
+    """The lexicon's matches are features of the learned tagger: a user's new term raises the odds of
+    its tag by the weight learnt for the lexicon's match (here enough to tag it), with no retraining."""
     text = "The quorvex stays in place until they move."
     assert scorer.tagger.tags(text) == []
     lexicon = tmp_path / "instruments.yaml"
     original = lexicon_path().read_text(encoding="utf-8")
     lexicon.write_text(original.replace("tariffs:\n  terms:\n", "tariffs:\n  terms:\n    - quorvex\n"), encoding="utf-8")
     assert InstrumentTagger(lexicon).tags(text) == ["tariffs"]
-    assert LearnedTagger(scorer.tagger.model, InstrumentTagger(lexicon)).tags(text) == ["tariffs"]
+    model, tariffs = scorer.tagger.model, INSTRUMENTS.index("tariffs")
+    before = model.decisions([text], InstrumentTagger())[0]
+    after = model.decisions([text], InstrumentTagger(lexicon))[0]
+    learnt = model.coef[:, len(model.idf) + tariffs]  # what the lexicon's tariffs match weighs in each tag's odds
+    assert after - before == pytest.approx(learnt) and learnt[tariffs] > 1.0
+    assert LearnedTagger(model, InstrumentTagger(lexicon)).tags(text) == ["tariffs"]
+
+
+def test_an_old_model_folder_tags_with_the_lexicon_and_a_broken_tagger_file_is_refused(escalation_model, tmp_path):
+    old, broken = tmp_path / "old", tmp_path / "broken"
+    for folder in (old, broken):
+        folder.mkdir()
+        for item in escalation_model.iterdir():
+            if item.name not in ("card.json", "instruments.npz"):
+                (folder / item.name).symlink_to(item)
+    card = json.loads((escalation_model / "card.json").read_text())
+    (broken / "card.json").write_text(json.dumps(card))
+    (broken / "instruments.npz").write_bytes((escalation_model / "instruments.npz").read_bytes()[:1000])
+    with pytest.raises(TrainingError, match="instruments.npz.*run `tracker train`"):
+        TransformerScorer(broken)
+    del card["hyperparameters"]["learned_instruments"]  # as a model trained before the learned tagger
+    (old / "card.json").write_text(json.dumps(card))
+    scorer = TransformerScorer(old, precision="float32")
+    assert isinstance(scorer.tagger, InstrumentTagger)
+    assert scorer.score(["New duties of 25% on steel take effect on Friday."])[0].instruments == ["tariffs"]
 
 
 def test_temperature_scaling_recovers_a_known_temperature():

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -109,7 +110,7 @@ class TransformerScorer:
         if self.lexical_weight:
             try:
                 self.lexical = LexicalModel.load(folder)
-            except (FileNotFoundError, KeyError, ValueError) as e:
+            except (OSError, EOFError, zipfile.BadZipFile, KeyError, ValueError) as e:  # missing, empty, cut short
                 raise TrainingError(f"the model in {folder} lacks a readable {LEXICAL_FILE} (run `tracker train`)") from e
         self.batch_size = batch_size
         self.name = self.card["name"] + {"int8": "-int8", "bfloat16": "-bf16"}.get(self.precision, "")
@@ -122,7 +123,7 @@ class TransformerScorer:
             return InstrumentTagger()
         try:
             return LearnedTagger(InstrumentModel.load(folder))
-        except (FileNotFoundError, KeyError, ValueError) as e:
+        except (OSError, EOFError, zipfile.BadZipFile, KeyError, ValueError) as e:  # missing, empty, cut short
             raise TrainingError(f"the model in {folder} lacks a readable {INSTRUMENTS_FILE} (run `tracker train`)") from e
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:

@@ -4,8 +4,8 @@ regression per tag (LABELS.md), fitted on the train split with C chosen on valid
 Why: the lexicon (`instruments.py`) finds 64 % of the gold tags on validation at 79 % precision.
 The statements point at their levers in more ways than a list of terms can hold ("our dollar
 paper", "the levy on cars"). Character 2-5-grams of the words reach the variants; the lexicon's
-nine matches, given as features, keep what a maintained term knows, and a term a user adds still
-counts. On validation: precision 0.875, recall 0.757 (docs/design.md 14).
+nine matches, given as features, keep what a maintained term knows, and a term a user adds
+weighs in without retraining. On validation: precision 0.875, recall 0.757 (docs/design.md 14).
 
 Fitted with scikit-learn at training time and written as plain arrays (`instruments.npz`, no
 pickle); applied here with numpy, so the scoring worker never imports scikit-learn.
@@ -28,7 +28,6 @@ from .lexical import load_arrays, save_arrays
 FILE_NAME = "instruments.npz"
 NGRAMS = (2, 5)  # character n-grams within words, padded with a space each side (scikit-learn's char_wb)
 CANDIDATE_C = (3.0, 10.0, 30.0)
-THRESHOLD = 0.5
 WORD_CACHE = 200_000  # words whose n-gram ids are kept; past it the cache starts again
 _WHITESPACE = re.compile(r"\s\s+")  # scikit-learn's own normalisation before char_wb
 
@@ -126,7 +125,11 @@ class InstrumentModel:
     @classmethod
     def load(cls, folder: Path) -> InstrumentModel:
         vocabulary, data = load_arrays(folder / FILE_NAME)
-        return cls(vocabulary=vocabulary, idf=data["idf"], coef=data["coef"], intercept=data["intercept"], c=float(data["c"]))
+        model = cls(vocabulary=vocabulary, idf=data["idf"], coef=data["coef"], intercept=data["intercept"], c=float(data["c"]))
+        ngrams, tags = len(model.idf), len(INSTRUMENTS)
+        if len(vocabulary) != ngrams or model.coef.shape != (tags, ngrams + tags) or model.intercept.shape != (tags,):
+            raise ValueError(f"{FILE_NAME} does not hold a tagger for the {tags} tags of this version")
+        return model
 
     def _word_ids(self, word: str) -> list[int]:
         """The vocabulary ids of a word's n-grams (repeats kept): words recur, so they are kept per model."""
@@ -141,7 +144,11 @@ class InstrumentModel:
 
     def probabilities(self, texts: Sequence[str], lexicon: InstrumentTagger) -> np.ndarray:
         """(texts, tags): the probability that each statement invokes each instrument."""
-        n = len(self.vocabulary)
+        return 0.5 * (1.0 + np.tanh(self.decisions(texts, lexicon) / 2.0))  # the logistic function, without overflow
+
+    def decisions(self, texts: Sequence[str], lexicon: InstrumentTagger) -> np.ndarray:
+        """(texts, tags): each regression's decision value (its log-odds)."""
+        n = len(self.idf)
         decision = np.tile(self.intercept, (len(texts), 1)) + lexicon_features(lexicon, texts) @ self.coef[:, n:].T
         rows, ids = [], []
         for row, text in enumerate(texts):
@@ -156,11 +163,11 @@ class InstrumentModel:
             values /= np.sqrt(np.bincount(row_of, values**2, minlength=len(texts)))[row_of]
             for j in range(len(INSTRUMENTS)):
                 decision[:, j] += np.bincount(row_of, values * self.coef[j, id_of], minlength=len(texts))
-        return 1.0 / (1.0 + np.exp(-decision))
+        return decision
 
     def tags_many(self, texts: Sequence[str], lexicon: InstrumentTagger) -> list[list[str]]:
-        probs = self.probabilities(texts, lexicon)
-        return [[tag for tag, p in zip(INSTRUMENTS, row, strict=True) if p >= THRESHOLD] for row in probs]
+        # a positive decision, as scikit-learn's predict: a probability above one half
+        return [[tag for tag, d in zip(INSTRUMENTS, row, strict=True) if d > 0] for row in self.decisions(texts, lexicon)]
 
 
 def tag_figures(examples: Sequence[Example], predicted: Sequence[Sequence[str]]) -> dict:
@@ -172,7 +179,7 @@ def tag_figures(examples: Sequence[Example], predicted: Sequence[Sequence[str]])
 
 
 class LearnedTagger:
-    """The tagger the scorer uses when its model folder has `instruments.npz`: `tags(text)` like the lexicon's."""
+    """The tagger of a model trained with `learned_instruments` (its card says so): `tags(text)` like the lexicon's."""
 
     def __init__(self, model: InstrumentModel, lexicon: InstrumentTagger | None = None):
         self.model = model

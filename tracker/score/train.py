@@ -488,7 +488,7 @@ def train(
         try:
             instrument_model, figures = InstrumentModel.fit(train_set, validation, lexicon)
         except ValueError as e:
-            raise TrainingError(f"cannot fit the instrument tagger: {e} (or set learned_instruments = false)") from e
+            raise TrainingError(f"cannot fit the instrument tagger: {e} (or train with --lexicon-instruments)") from e
         instrument_card = {"c": instrument_model.c, "validation": figures,
                            "lexicon_validation": tag_figures(validation, lexicon.tags_many(validation_texts))}
 
