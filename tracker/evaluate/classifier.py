@@ -159,8 +159,10 @@ def evaluate_classifier() -> tuple[list[ClassifierMetrics], list[tuple[str, TagM
     else:
         baseline_probs = TfidfBaseline().fit(split(examples, "train"), split(examples, "validation")).probabilities(texts)
     results.append(classifier_metrics("tfidf-logreg", labels, baseline_probs))
-    tags = [("lexicon" if isinstance(scorer.tagger, InstrumentTagger) else "learned tagger: character n-grams and the lexicon",
-             instrument_metrics(test, scorer.tagger.tags_many(texts)))]
-    if not isinstance(scorer.tagger, InstrumentTagger):
-        tags.append(("lexicon alone", instrument_metrics(test, InstrumentTagger().tags_many(texts))))
+    tagged = instrument_metrics(test, scorer.tagger.tags_many(texts))
+    if isinstance(scorer.tagger, InstrumentTagger):
+        tags = [("lexicon", tagged)]
+    else:
+        tags = [("learned tagger: character n-grams and the lexicon", tagged),
+                ("lexicon alone", instrument_metrics(test, InstrumentTagger().tags_many(texts)))]
     return results, tags, len(test)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -103,16 +103,19 @@ class InstrumentModel:
     coef: np.ndarray  # (tags, ngrams + tags): the n-grams' weights, then the lexicon matches'
     intercept: np.ndarray  # (tags,)
     c: float
+    # the vocabulary ids of each word's n-grams: words recur, so they are looked up once per model
+    _word_cache: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def fit(cls, train: Sequence[Example], validation: Sequence[Example], lexicon: InstrumentTagger) -> tuple[InstrumentModel, dict]:
         """The model whose C gives the best validation F1 over all tags, and its validation figures."""
         vectorizer, features = _train_features(train, lexicon)
+        vocabulary = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
+        idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         best = None
         for c in CANDIDATE_C:
             coef, intercept = _weights(_regressions(features, train, c), features.shape[1])
-            model = cls(vocabulary={term: int(i) for term, i in vectorizer.vocabulary_.items()},
-                        idf=np.asarray(vectorizer.idf_, dtype=np.float64), coef=coef, intercept=intercept, c=c)
+            model = cls(vocabulary=vocabulary, idf=idf, coef=coef, intercept=intercept, c=c)
             figures = tag_figures(validation, model.tags_many([e.text for e in validation], lexicon))
             if best is None or figures["f1"] > best[1]["f1"]:
                 best = (model, figures)
@@ -132,14 +135,12 @@ class InstrumentModel:
         return model
 
     def _word_ids(self, word: str) -> list[int]:
-        """The vocabulary ids of a word's n-grams (repeats kept): words recur, so they are kept per model."""
-        cache = self.__dict__.get("_words")
-        if cache is None or len(cache) > WORD_CACHE:
-            cache = {}
-            object.__setattr__(self, "_words", cache)
-        ids = cache.get(word)
+        """The vocabulary ids of a word's n-grams, repeats kept."""
+        ids = self._word_cache.get(word)
         if ids is None:
-            ids = cache[word] = [i for i in map(self.vocabulary.get, word_ngrams(word)) if i is not None]
+            if len(self._word_cache) >= WORD_CACHE:
+                self._word_cache.clear()
+            ids = self._word_cache[word] = [i for i in map(self.vocabulary.get, word_ngrams(word)) if i is not None]
         return ids
 
     def probabilities(self, texts: Sequence[str], lexicon: InstrumentTagger) -> np.ndarray:
