@@ -53,7 +53,8 @@ def test_few_templates_and_varied_forms(corpus):
 
 def test_no_near_duplicates_across_splits(corpus):
     texts = [e.text for e in corpus]
-    crossing = [(i, j, v) for i, j, v in near_duplicate_pairs(texts) if corpus[i].split != corpus[j].split]
+    held_out = [i for i, e in enumerate(corpus) if e.split != "train"]  # a crossing pair has a member here
+    crossing = [(i, j, v) for i, j, v in near_duplicate_pairs(texts, among=held_out) if corpus[i].split != corpus[j].split]
     assert crossing == []
 
 
@@ -64,6 +65,8 @@ def test_near_duplicate_detection_finds_small_edits():
         "The central bank does not target the exchange rate.",
     ]
     assert [(i, j) for i, j, _ in near_duplicate_pairs(texts)] == [(0, 1)]
+    assert [(i, j) for i, j, _ in near_duplicate_pairs(texts, among=[1])] == [(0, 1)]
+    assert [(i, j) for i, j, _ in near_duplicate_pairs(texts, among=[2])] == []
 
 
 def test_data_hash_is_stable(corpus):

@@ -38,7 +38,7 @@ class Mailbox:
 
 def _authenticator(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == PASSWORD
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)  # handled=True (the default) would leave the reply unsent
 
 
 def _free_port() -> int:
@@ -159,7 +159,7 @@ def test_login_works_and_the_password_is_never_stored_or_logged(smtp, db, monkey
     assert digest(db, "--date", DAY).exit_code == 0 and len(smtp.messages) == 1
     monkeypatch.setenv("TRACKER_SMTP_PASSWORD", "wrong-" + PASSWORD)
     refused = digest(db, "--date", "2025-05-12")
-    assert refused.exit_code == EXIT_FEEDS_FAILED
+    assert refused.exit_code == EXIT_FEEDS_FAILED and "SMTPAuthenticationError" in refused.stderr
     assert PASSWORD not in refused.stderr + refused.stdout
     dump = "\n".join(sqlite3.connect(db).iterdump())
     assert PASSWORD not in dump
