@@ -88,7 +88,7 @@ def test_model_card_records_data_hyperparameters_and_temperature(escalation_mode
     weight = card["hyperparameters"]["lexical_weight"]  # chosen on validation, recorded as used
     assert weight in LEXICAL_WEIGHTS and str(card["lexical_weight_losses"][f"{weight:g}"]) == str(min(card["lexical_weight_losses"].values()))
     assert card["hyperparameters"] == asdict(replace(TrainConfig(), lexical_weight=weight)) and card["temperature"] > 0
-    assert len(card["teachers"]) == 2 and f"-kd{TrainConfig().distill_weight:g}-" in card["version"]
+    assert [t["kind"] for t in card["teachers"]] == [TrainConfig().teachers] * 2 and f"-kd{TrainConfig().distill_weight:g}-" in card["version"]
     assert card["examples"]["test"] >= 400 and len(card["history"]) == card["hyperparameters"]["epochs"]
     assert (escalation_model / "tokenizer.json").exists() and (escalation_model / "model.safetensors").exists()
     assert escalation_model == model_dir()

@@ -6,6 +6,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from tracker.cli import cli
@@ -14,6 +15,7 @@ from tracker.score.model import TransformerScorer
 from tracker.score.train import (
     LEXICAL_WEIGHTS,
     TrainConfig,
+    TrainingError,
     choose_lexical_weight,
     cross_fitted_halves,
     model_version,
@@ -88,10 +90,11 @@ def test_cross_fitted_halves_keep_each_contrastive_set_with_one_teacher():
 
 
 def test_distilled_model_card_names_its_teachers_and_the_chosen_lexical_weight(tmp_path):
-    config = TrainConfig(epochs=1, teacher_epochs=1, batch_size=8)
+    config = TrainConfig(epochs=1, batch_size=8)
     card = TransformerScorer(train(config, output=tmp_path / "kd", corpus=_small_corpus(), progress=False)).card
     assert [t["trained_on"] + t["labelled"] for t in card["teachers"]] == [48, 48]
     assert card["teachers"][0]["trained_on"] == card["teachers"][1]["labelled"]
+    assert [t["kind"] for t in card["teachers"]] == ["lexical", "lexical"] and all(t["c"] > 0 for t in card["teachers"])
     assert "-kd0.5-" in card["version"]
     assert card["hyperparameters"]["lexical_weight"] in LEXICAL_WEIGHTS
     assert min(card["lexical_weight_losses"], key=card["lexical_weight_losses"].get) == f"{card['hyperparameters']['lexical_weight']:g}"
@@ -99,6 +102,26 @@ def test_distilled_model_card_names_its_teachers_and_the_chosen_lexical_weight(t
                                     output=tmp_path / "plain", corpus=_small_corpus(), progress=False)).card
     assert plain["teachers"] == [] and "-kd" not in plain["version"] and "-lex0.3-h" in plain["version"]
     assert plain["lexical_weight_losses"] is None
+
+
+def test_train_command_can_fine_tune_transformer_teachers(tmp_path, monkeypatch, workdir):
+    models = _small_models_folder(tmp_path, monkeypatch)
+    refused = CliRunner().invoke(cli, ["train", "--epochs", "1", "--teachers", "forest"])
+    assert refused.exit_code == 2 and "'forest' is not one of 'lexical', 'transformer'" in refused.stderr
+    result = CliRunner().invoke(cli, ["train", "--epochs", "1", "--teachers", "transformer", "--lexical-weight", "0"])
+    assert result.exit_code == 0, result.output
+    card = TransformerScorer(models / "escalation").card
+    assert [t["kind"] for t in card["teachers"]] == ["transformer", "transformer"]
+    assert all(1 <= t["best_epoch"] <= TrainConfig().teacher_epochs and t["temperature"] > 0 for t in card["teachers"])
+    assert "fine-tuning: epoch 1/1" in result.stderr and f"teacher 2/2: epoch {TrainConfig().teacher_epochs}/" in result.stderr
+    lexical = train(TrainConfig(**{**card["hyperparameters"], "teachers": "lexical"}), output=tmp_path / "lex", corpus=_small_corpus(), progress=False)
+    assert json.loads((lexical / "card.json").read_text())["version"] != card["version"]  # the kind is in the recipe's hash
+
+
+def test_an_unknown_teacher_kind_is_refused_before_training(tmp_path):
+    with pytest.raises(TrainingError, match="teachers must be one of lexical, transformer"):
+        train(TrainConfig(teachers="forest"), output=tmp_path / "never", corpus=_small_corpus(), progress=False)
+    assert not (tmp_path / "never").exists() and not (tmp_path / "never.partial").exists()
 
 
 def test_lexical_weight_follows_how_much_the_lexical_model_knows():
