@@ -35,16 +35,17 @@ def test_held_out_metrics_beat_the_baseline_and_hold_the_pinned_figures(escalati
     # scorer, 4.1 for its transformer alone; models/MODEL_CARD.md); 4 and 3 here leave room for a model
     # trained on another CPU
     assert model_f1 >= tfidf_f1 + 0.04 and alone_f1 >= tfidf_f1 + 0.03
-    # the lexical model mixed in does not cost ranking or probabilities (chosen on validation; with
-    # lexical teachers the student has learnt most of what it adds: the same Spearman, log-loss 0.001 better)
-    assert model_rho >= alone_rho and loss <= alone_loss
+    # the lexical model mixed in does not cost ranking or probabilities beyond the rounding of another
+    # CPU's model (its weight is chosen on validation; with lexical teachers the student has learnt most
+    # of what it adds: on the build machine the same Spearman, 0.855, and log-loss 0.424 against 0.425)
+    assert model_rho >= alone_rho - 0.005 and loss <= alone_loss + 0.005
     assert int8_f1 > tfidf_f1
     assert abs(bf16_f1 - model_f1) <= 0.01  # bfloat16, the default where the CPU has it, keeps the float32 figure
     assert model_f1 >= pinned["macro_f1"] - pinned["tolerance"]
     assert model_rho >= pinned["spearman"] - pinned["tolerance"]
     assert model_ece <= max(pinned["ece"] + pinned["tolerance"], 0.05)
-    # the temperature fitted on validation helps the transformer on the held-out test too; the mix needs
-    # little of it (0.91 on the build machine), so there scaling must merely not hurt
+    # the temperature fitted on validation helps the transformer on the held-out test too (and the mix:
+    # 0.439 to 0.424 on the build machine); a mix that needed little of it must at least not be hurt
     assert alone_loss <= alone_loss_before and loss <= loss_before + 0.005
     assert tags_p >= pinned["instrument_precision"] - pinned["tolerance"]
     assert tags_r >= pinned["instrument_recall"] - pinned["tolerance"]

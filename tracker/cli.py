@@ -291,7 +291,7 @@ def score(ctx: click.Context, file: Any) -> None:
               help="Share of the loss taught by two cross-fitted teachers (default 0.5; 0: no teachers).")
 @click.option("--teachers", type=click.Choice(["lexical", "transformer"]), default=None,
               help="The teachers' kind: TF-IDF + logistic regression (default, seconds) or the transformer "
-                   "fine-tuned on each half (a quarter more training time).")
+                   "fine-tuned on each half (about 40 % more training time).")
 @click.option("--lexicon-instruments", "lexicon_instruments", is_flag=True, default=False,
               help="Tag instruments with the lexicon alone (tracker/data/instruments.yaml), not the learned tagger.")
 @click.pass_context

@@ -169,7 +169,7 @@ def ensure_model(folder: Path | None = None) -> Path:
         return folder
     print(
         f"tracker: no trained escalation model in {folder}; training it now from models/data "
-        "(15 to 30 minutes on 2 cores, once)",
+        "(10 to 20 minutes on 2 cores, once)",
         file=sys.stderr,
     )
     return train(output=folder, progress=True, report=lambda line: print("tracker: " + line, file=sys.stderr))
