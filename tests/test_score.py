@@ -17,6 +17,7 @@ from tracker.models import LABELS
 from tracker.score.baseline import TfidfBaseline
 from tracker.score.corpus import INSTRUMENTS, data_hash, load_corpus, split
 from tracker.score.instruments import InstrumentTagger, lexicon_path
+from tracker.score.lexical import C_GRID as LEXICAL_C_GRID
 from tracker.score.lexical import LexicalModel, mix
 from tracker.score.model import TransformerScorer, softmax
 from tracker.score.tagger import InstrumentModel, LearnedTagger, fit_sklearn, lexicon_features, tag_figures
@@ -101,7 +102,7 @@ def test_lexical_model_gives_scikit_learns_probabilities_after_saving_and_loadin
     """Scored with numpy from plain arrays, the lexical model must be the pipeline it was fitted as."""
     corpus = load_corpus()
     train_part, validation = split(corpus, "train")[:400], split(corpus, "validation")[:100]
-    baseline = TfidfBaseline().fit(train_part, validation)
+    baseline = TfidfBaseline(c_grid=LEXICAL_C_GRID).fit(train_part, validation)
     LexicalModel.fit(train_part, validation, seed=13).save(tmp_path)
     loaded = LexicalModel.load(tmp_path)
     assert loaded.c == baseline.c
